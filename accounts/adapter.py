@@ -1,0 +1,15 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from accounts.services import profile_ensure
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        # A sign-up through any allauth path (pages, headless API, social)
+        # makes the profile in the same transaction as the user.
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                profile_ensure(user=user)
+        return user

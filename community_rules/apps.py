@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CommunityRulesConfig(AppConfig):
+    name = "community_rules"

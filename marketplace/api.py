@@ -1,0 +1,77 @@
+"""The API's shared pieces: pagination and the error shape.
+
+The v1 URL list is `api_v1` in marketplace/urls.py (DRF imports this module
+while it loads, so it must not import the apps' API views).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from marketplace.errors import DomainError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+# DRF's own exceptions, by the code shared/API.md gives them.
+_CODES = [
+    (exceptions.ValidationError, "validation_failed"),
+    (exceptions.ParseError, "validation_failed"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "not_authenticated"),
+    (exceptions.PermissionDenied, "forbidden"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.Throttled, "rate_limited"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+]
+
+
+def exception_handler(exc, context):
+    """Turn every refusal into `{"code", "detail", ...}` (shared/API.md)."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for kind, c in _CODES if isinstance(exc, kind)), "error")
+    if isinstance(exc, (exceptions.ValidationError, exceptions.ParseError)):
+        fields = response.data if isinstance(exc, exceptions.ValidationError) else {}
+        if isinstance(fields, list):
+            fields = {"non_field_errors": fields}
+        response.data = {
+            "code": code,
+            "detail": _("Some of the information is not valid.")
+            if fields
+            else str(exc.detail),
+            "fields": fields,
+        }
+    else:
+        response.data = {"code": code, "detail": str(exc.detail)}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(exc.wait)
+    return response
+
+
+def not_found_json(request) -> JsonResponse:
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+
+
+def server_error_json(request) -> JsonResponse:
+    return JsonResponse(
+        {"code": "server_error", "detail": _("Something went wrong on our side.")},
+        status=500,
+    )
+

@@ -1,0 +1,9 @@
+"""WSGI entry point: at scale, pages and the API run here under gunicorn."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+application = get_wsgi_application()

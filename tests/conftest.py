@@ -1,0 +1,85 @@
+"""Fixtures every test folder shares: one set of people and API clients.
+
+The people: `owner` (lists and lends), `member` (borrows), `outsider`
+(belongs to nothing), `staff` (city operator).
+"""
+
+import contextlib
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services import user_create
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate limits and throttles live in the cache (Redis in the PostgreSQL
+    # run): each test starts with none.
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis. `make test` passes one; a bare `pytest` starts its own."""
+    url = os.environ.get("NANUM_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    from tests.harness import MissingTool, redis_server
+
+    try:
+        manager = redis_server()
+        url = manager.__enter__()
+    except MissingTool as exc:
+        pytest.fail(f"This test needs a real Redis: {exc}")
+    with contextlib.ExitStack() as stack:
+        stack.push(manager)
+        yield url
+
+
+def make_person(email: str, name: str = "", **extra):
+    return user_create(email=email, password=PASSWORD, display_name=name, **extra)
+
+
+@pytest.fixture
+def owner(db):
+    return make_person("owner@example.org", "Owner Kim")
+
+
+@pytest.fixture
+def member(db):
+    return make_person("member@example.org", "Member Lee")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_person("outsider@example.org", "Outsider Park")
+
+
+@pytest.fixture
+def staff(db):
+    return make_person("staff@example.org", "City Staff", is_staff=True)
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(person)` gives an API client signed in as that person."""
+
+    def make(user):
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make

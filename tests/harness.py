@@ -1,0 +1,268 @@
+"""`make test`: the whole suite, on SQLite and on PostgreSQL, with real services.
+
+1. Checks the machine has what the tests need (PostgreSQL binaries,
+   redis-server, Chromium); as root it installs what is missing with
+   apt-get, otherwise it stops and prints the one command that would.
+2. Starts a real redis-server on a free port (the channel-layer tests use it).
+3. Runs the suite on SQLite: the embedded default that `make run` uses.
+4. Starts a throwaway PostgreSQL cluster from the machine's binaries on a
+   free port and runs the suite again on it, with REDIS_URL set: the
+   configuration of a deployment at scale.
+5. Runs the browser tests (tests/e2e) in Chromium against a live daphne
+   server on that PostgreSQL.
+Everything it started is stopped afterwards, also on failure.
+
+`bench/` reuses `postgres_cluster` and `redis_server` from here.
+"""
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IS_ROOT = os.geteuid() == 0
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+class MissingTool(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
+
+
+# --- the machine's tools -----------------------------------------------------
+
+
+def postgres_bin_dir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _pg_has_extensions(bin_dir: Path) -> bool:
+    try:
+        share = subprocess.run(
+            [str(bin_dir / "pg_config"), "--sharedir"], capture_output=True, text=True
+        ).stdout.strip()
+    except FileNotFoundError:
+        share = str(bin_dir.parent.parent.parent / "share" / "postgresql" / bin_dir.parent.name)
+    ext = Path(share) / "extension"
+    return (ext / "btree_gist.control").exists() and (ext / "pg_trgm.control").exists()
+
+
+def missing_packages() -> list[str]:
+    missing = []
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        missing.append("postgresql")
+    elif not _pg_has_extensions(bin_dir):
+        missing.append("postgresql-contrib")
+    if not shutil.which("redis-server"):
+        missing.append("redis-server")
+    if not Path(CHROMIUM).exists():
+        missing.append("chromium")
+    return missing
+
+
+def ensure_tools() -> None:
+    missing = missing_packages()
+    if not missing:
+        return
+    command = "apt-get update && apt-get install -y " + " ".join(missing)
+    if not IS_ROOT:
+        raise MissingTool(
+            f"The tests need {', '.join(missing)}. Install with:\n  sudo sh -c '{command}'"
+        )
+    print(f"== installing {' '.join(missing)} with apt-get", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+    still = missing_packages()
+    if still:
+        raise MissingTool(f"apt-get ran, yet {', '.join(still)} is still missing")
+
+
+# --- services ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway redis-server on a free loopback port; yields its URL."""
+    if not shutil.which("redis-server"):
+        raise MissingTool("redis-server is missing: apt-get install -y redis-server")
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="nanum-redis-")
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root: run them as the image's
+    # `postgres` user instead.
+    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+
+
+@contextlib.contextmanager
+def postgres_cluster(*, tuned_for_tests: bool = True):
+    """A throwaway PostgreSQL cluster on a free port; yields a DATABASE_URL."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise MissingTool("PostgreSQL binaries (initdb, pg_ctl) are missing: "
+                          "apt-get install -y postgresql")
+    port = free_port()
+    base = Path(tempfile.mkdtemp(prefix="nanum-pg-"))
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    if IS_ROOT:
+        pw = pwd.getpwnam("postgres")
+        for p in (base, sockets):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+    log = base / "server.log"
+    subprocess.run(
+        _as_postgres_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "nanum",
+                           "--auth=trust", "-E", "UTF8", "--no-locale"]),
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    options = [f"-p {port}", f"-k {sockets}", "-c listen_addresses=127.0.0.1",
+               "-c max_connections=200"]
+    if tuned_for_tests:
+        # Durability is worthless for a cluster deleted in a minute.
+        options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+    subprocess.run(
+        _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log),
+                           "-o", " ".join(options), "-w", "start"]),
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    try:
+        subprocess.run(
+            [str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nanum",
+             "nanum"],
+            check=True,
+        )
+        yield f"postgres://nanum@127.0.0.1:{port}/nanum"
+    finally:
+        subprocess.run(
+            _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                               "stop"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# --- the runs ----------------------------------------------------------------
+
+
+def run_pytest(title: str, args: list[str], env: dict) -> dict:
+    print(f"\n===== {title} =====", flush=True)
+    report = Path(tempfile.mkstemp(prefix="nanum-junit-", suffix=".xml")[1])
+    started = time.monotonic()
+    code = subprocess.call(
+        [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}", *args],
+        cwd=ROOT, env=env,
+    )
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "code": code,
+              "seconds": time.monotonic() - started}
+    try:
+        suites = ET.parse(report).getroot()
+        for suite in suites.iter("testsuite"):
+            total = int(suite.get("tests", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped = int(suite.get("skipped", 0))
+            counts["failed"] += failed
+            counts["skipped"] += skipped
+            counts["passed"] += total - failed - skipped
+    except (ET.ParseError, FileNotFoundError):
+        counts["failed"] += 1
+    finally:
+        report.unlink(missing_ok=True)
+    if code not in (0,) and counts["failed"] == 0:
+        counts["failed"] = 1  # pytest itself failed (collection, usage, no tests)
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    extra = argv  # passed on to every pytest run, e.g. `-x` or `-k booking`
+    try:
+        ensure_tools()
+    except (MissingTool, subprocess.CalledProcessError) as exc:
+        print(f"make test: {exc}", file=sys.stderr)
+        return 2
+
+    base_env = {k: v for k, v in os.environ.items()
+                if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY")}
+    data_dir = Path(tempfile.mkdtemp(prefix="nanum-test-data-"))
+    base_env["NANUM_DATA_DIR"] = str(data_dir)
+    base_env["CHROMIUM_PATH"] = CHROMIUM
+    results = []
+    try:
+        with redis_server() as redis_url:
+            base_env["NANUM_TEST_REDIS_URL"] = redis_url
+            results.append(("SQLite", run_pytest(
+                "SQLite run (embedded default)",
+                ["tests", "--ignore=tests/e2e", *extra], base_env)))
+            with postgres_cluster() as database_url:
+                pg_env = dict(base_env, DATABASE_URL=database_url, REDIS_URL=redis_url)
+                results.append(("PostgreSQL", run_pytest(
+                    "PostgreSQL run (with Redis cache and channel layer)",
+                    ["tests", "--ignore=tests/e2e", *extra], pg_env)))
+                results.append(("Browser", run_pytest(
+                    "Browser tests (Chromium, live daphne server, PostgreSQL)",
+                    ["tests/e2e", *extra], pg_env)))
+    except (MissingTool, subprocess.CalledProcessError, RuntimeError) as exc:
+        print(f"make test: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    print("\n===== summary =====")
+    for name, c in results:
+        print(f"{name:<11} {c['passed']:>4} passed, {c['failed']} failed, "
+              f"{c['skipped']} skipped  ({c['seconds']:.0f}s)")
+    passed = sum(c["passed"] for _, c in results)
+    failed = sum(c["failed"] for _, c in results)
+    skipped = sum(c["skipped"] for _, c in results)
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
+    # A skipped test is a test that did not run: the suite is not green then.
+    ok = failed == 0 and skipped == 0 and all(c["code"] == 0 for _, c in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,45 @@
+"""Production settings: safe by `check --deploy`, and no start without a key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("SECRET_KEY", "DJANGO_ENV", "PYTEST_VERSION")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT,
+                          env={**base, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    DJANGO_ENV="production", ALLOWED_HOSTS="nanum.example",
+                    SECRET_KEY="k" * 20 + "-production-secret-key-for-the-deploy-check-0123456789")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_secret_key_stops_with_a_clear_message():
+    result = manage("check", DJANGO_ENV="production", ALLOWED_HOSTS="nanum.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_makes_email_verification_mandatory():
+    result = manage("shell", "--no-imports", "-c",
+                    "from django.conf import settings; print(settings.ACCOUNT_EMAIL_VERIFICATION)",
+                    DJANGO_ENV="production", ALLOWED_HOSTS="nanum.example",
+                    SECRET_KEY="x" * 60)
+    assert result.stdout.strip() == "mandatory", result.stderr
+
+
+def test_embedded_default_uses_sqlite_immediate_and_seoul_time(settings):
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert settings.TIME_ZONE == "Asia/Seoul"
+    assert settings.USE_TZ is True
+    assert settings.HUEY["immediate"] is True
