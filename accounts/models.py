@@ -72,3 +72,57 @@ class Profile(models.Model):
 
     def __str__(self):
         return self.display_name or str(self.user)
+
+
+class ShareCompany(models.Model):
+    """An organisation that shares services, spaces or items. The city's staff
+    verify it (its designation as a share company); staff members manage its
+    listings."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    registration_number = models.CharField(
+        _("business registration number"), max_length=20, unique=True,
+        help_text=_("사업자등록번호, e.g. 123-45-67890"),
+    )
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="company-logos/", blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    staff = models.ManyToManyField(User, through="CompanyStaff", related_name="companies")
+
+    class Meta:
+        verbose_name = _("share company")
+        verbose_name_plural = _("share companies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class CompanyStaff(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        STAFF = "staff", _("Staff")
+
+    company = models.ForeignKey(ShareCompany, on_delete=models.CASCADE, related_name="staff_links")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="company_links")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="one_staff_link_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) at {self.company}"

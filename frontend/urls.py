@@ -1,8 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
-from frontend import views
+from frontend.views import base
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("me/", views.profile, name="profile"),
+    path("", base.home, name="home"),
+    path("me/", base.profile, name="profile"),
+    path("", include("frontend.views.browse")),
+    path("", include("frontend.views.listings")),
+    path("", include("frontend.views.communities")),
+    path("", include("frontend.views.companies")),
 ]

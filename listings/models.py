@@ -1,1 +1,240 @@
-"""Filled by its own issue; see shared/DESIGN.md."""
+"""What is shared: items, services and spaces, their units, photos, opening
+hours and blackouts, in a category tree."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name_en = models.CharField(max_length=80)
+    name_ko = models.CharField(max_length=80)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the language of the current request."""
+        return self.name_ko if (get_language() or "").startswith("ko") else self.name_en
+
+
+class Listing(models.Model):
+    class Kind(models.TextChoices):
+        ITEM = "item", _("Item")
+        SERVICE = "service", _("Service")
+        SPACE = "space", _("Space")
+
+    class Condition(models.TextChoices):
+        NEW = "new", _("New")
+        LIKE_NEW = "like_new", _("Like new")
+        GOOD = "good", _("Good")
+        FAIR = "fair", _("Fair")
+        WORN = "worn", _("Worn but works")
+
+    class Pricing(models.TextChoices):
+        FREE = "free", _("Free")
+        PER_HOUR = "per_hour", _("Per hour")
+        PER_DAY = "per_day", _("Per day")
+        PER_BOOKING = "per_booking", _("Per booking")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone")
+        COMMUNITIES = "communities", _("Only members of the chosen communities")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ARCHIVED = "archived", _("Archived")
+
+    class CancellationPolicy(models.TextChoices):
+        FLEXIBLE = "flexible", _("Flexible")
+        MODERATE = "moderate", _("Moderate")
+        STRICT = "strict", _("Strict")
+
+    # Who lends it. `owner` is always the person who listed it. When `company`
+    # is set the company lends it (its staff manage it); when
+    # `owner_community` is set the community lends it (a tool library's own
+    # inventory, managed by its moderators).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings"
+    )
+    company = models.ForeignKey(
+        "accounts.ShareCompany", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="listings",
+    )
+    owner_community = models.ForeignKey(
+        "community_rules.Community", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="owned_listings",
+    )
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ITEM)
+    title = models.CharField(_("title"), max_length=140)
+    description = models.TextField(_("description"), blank=True, max_length=10000)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
+    condition = models.CharField(
+        _("condition"), max_length=10, choices=Condition.choices, blank=True
+    )
+
+    district = models.CharField(_("district"), max_length=60, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+
+    pricing = models.CharField(
+        _("pricing"), max_length=12, choices=Pricing.choices, default=Pricing.FREE
+    )
+    # Money: integer minor units of `currency` (KRW has none). Never floats.
+    price = models.PositiveIntegerField(_("price"), default=0)
+    deposit = models.PositiveIntegerField(_("deposit"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="KRW")
+
+    min_duration = models.DurationField(_("shortest booking"), default=timedelta(hours=1))
+    max_duration = models.DurationField(_("longest booking"), null=True, blank=True)
+    lead_time = models.DurationField(
+        _("notice needed before a booking starts"), default=timedelta(0)
+    )
+    request_expiry = models.DurationField(
+        _("requests expire if unanswered after"), default=timedelta(hours=24)
+    )
+    instant_booking = models.BooleanField(_("instant booking"), default=False)
+    cancellation_policy = models.CharField(
+        _("cancellation policy"), max_length=10, choices=CancellationPolicy.choices,
+        default=CancellationPolicy.FLEXIBLE,
+    )
+
+    visibility = models.CharField(
+        _("who sees it"), max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    communities = models.ManyToManyField(
+        "community_rules.Community", blank=True, related_name="shared_listings",
+        verbose_name=_("shared in communities"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    # Normalised words for search (listings/search.py writes it on every
+    # save through the services; never edit by hand).
+    search_tokens = models.TextField(blank=True, default="", editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "visibility", "-created_at"]),
+            models.Index(fields=["lat", "lng"]),
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["pricing", "price"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(company__isnull=False) & models.Q(owner_community__isnull=False)),
+                name="listing_lent_by_company_or_community_not_both",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pricing="free", price=0) | ~models.Q(pricing="free"),
+                name="free_listing_has_no_price",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.pricing == self.Pricing.FREE
+
+
+class ListingUnit(models.Model):
+    """One bookable unit: five identical tents are five units."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="units")
+    label = models.CharField(max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.listing} #{self.label or self.position + 1}"
+
+
+class ListingPhoto(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="listings/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="listings/thumbs/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"photo {self.position + 1} of {self.listing}"
+
+
+class OpeningHours(models.Model):
+    """When a listing can be picked up, returned or used, per weekday
+    (0 Monday .. 6 Sunday, Seoul time). No rows: any time."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField()
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekday_0_to_6"),
+            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),
+                                   name="opens_before_closes"),
+        ]
+
+    def __str__(self):
+        return f"{self.listing}: day {self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Blackout(models.Model):
+    """A period in which the listing cannot be booked: [starts_at, ends_at)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Set by the lender")
+        CALENDAR = "calendar", _("From the lender's external calendar")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="blackouts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["listing", "starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")),
+                                   name="blackout_starts_before_it_ends"),
+        ]
+
+    def __str__(self):
+        return f"{self.listing} closed {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"

@@ -4,12 +4,14 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from frontend import views as frontend_views
+from frontend.views import base as frontend_views
 from marketplace.api import not_found_json
 
 # Every app's API under /api/v1/ (shared/API.md).
 api_v1 = [
     path("", include("accounts.api")),
+    path("", include("community_rules.api")),
+    path("", include("listings.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape.
     re_path(r"^.*$", not_found_json),
 ]

@@ -157,7 +157,7 @@ def postgres_cluster(*, tuned_for_tests: bool = True):
     log = base / "server.log"
     subprocess.run(
         _as_postgres_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "nanum",
-                           "--auth=trust", "-E", "UTF8", "--no-locale"]),
+                           "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
         check=True, stdout=subprocess.DEVNULL,
     )
     options = [f"-p {port}", f"-k {sockets}", "-c listen_addresses=127.0.0.1",
@@ -217,8 +217,23 @@ def run_pytest(title: str, args: list[str], env: dict) -> dict:
     return counts
 
 
+def split_targets(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Paths given on the command line pick what runs; other words go to pytest.
+
+    Returns (unit-test targets, browser-test targets, pytest options). With no
+    paths, everything runs: `tests` without e2e, then `tests/e2e`.
+    """
+    paths = [a for a in argv if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    options = [a for a in argv if a not in paths]
+    if not paths:
+        return ["tests", "--ignore=tests/e2e"], ["tests/e2e"], options
+    e2e = [p for p in paths if p.startswith("tests/e2e")]
+    unit = [p for p in paths if p not in e2e]
+    return unit, e2e, options
+
+
 def main(argv: list[str]) -> int:
-    extra = argv  # passed on to every pytest run, e.g. `-x` or `-k booking`
+    unit, e2e, options = split_targets(argv)
     try:
         ensure_tools()
     except (MissingTool, subprocess.CalledProcessError) as exc:
@@ -234,17 +249,19 @@ def main(argv: list[str]) -> int:
     try:
         with redis_server() as redis_url:
             base_env["NANUM_TEST_REDIS_URL"] = redis_url
-            results.append(("SQLite", run_pytest(
-                "SQLite run (embedded default)",
-                ["tests", "--ignore=tests/e2e", *extra], base_env)))
+            if unit:
+                results.append(("SQLite", run_pytest(
+                    "SQLite run (embedded default)", [*unit, *options], base_env)))
             with postgres_cluster() as database_url:
                 pg_env = dict(base_env, DATABASE_URL=database_url, REDIS_URL=redis_url)
-                results.append(("PostgreSQL", run_pytest(
-                    "PostgreSQL run (with Redis cache and channel layer)",
-                    ["tests", "--ignore=tests/e2e", *extra], pg_env)))
-                results.append(("Browser", run_pytest(
-                    "Browser tests (Chromium, live daphne server, PostgreSQL)",
-                    ["tests/e2e", *extra], pg_env)))
+                if unit:
+                    results.append(("PostgreSQL", run_pytest(
+                        "PostgreSQL run (with Redis cache and channel layer)",
+                        [*unit, *options], pg_env)))
+                if e2e:
+                    results.append(("Browser", run_pytest(
+                        "Browser tests (Chromium, live daphne server, PostgreSQL)",
+                        [*e2e, *options], pg_env)))
     except (MissingTool, subprocess.CalledProcessError, RuntimeError) as exc:
         print(f"make test: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,64 @@
+"""Reads about communities and memberships. Visibility is decided here."""
+
+from django.db.models import Q, QuerySet
+
+from community_rules.models import Community, Membership
+from marketplace.errors import NotFound
+
+
+def active_community_ids(user) -> set[int]:
+    """Communities in which `user` is an active member (any role)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values_list(
+            "community_id", flat=True
+        )
+    )
+
+
+def moderated_community_ids(user) -> set[int]:
+    """Communities `user` moderates (active moderator or owner)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(
+            user=user,
+            status=Membership.Status.ACTIVE,
+            role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
+        ).values_list("community_id", flat=True)
+    )
+
+
+def membership_get(*, community: Community, user) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(community=community, user=user).first()
+
+
+def is_moderator(*, community: Community, user) -> bool:
+    membership = membership_get(community=community, user=user)
+    return membership is not None and membership.is_moderator
+
+
+def community_list(*, viewer) -> QuerySet[Community]:
+    """Public communities, and private ones the viewer belongs to (any status
+    but banned)."""
+    visible = Q(visibility=Community.Visibility.PUBLIC)
+    if viewer is not None and viewer.is_authenticated:
+        visible |= Q(
+            memberships__user=viewer,
+            memberships__status__in=[
+                Membership.Status.ACTIVE, Membership.Status.PENDING, Membership.Status.SUSPENDED
+            ],
+        )
+    return Community.objects.filter(visible).distinct()
+
+
+def community_get(*, slug: str, viewer) -> Community:
+    """The community, or NotFound when it does not exist or is private to the
+    viewer (private things are not revealed)."""
+    community = community_list(viewer=viewer).filter(slug=slug).first()
+    if community is None:
+        raise NotFound()
+    return community

@@ -1,0 +1,2 @@
+"""HTML pages, one module per area. Each view reads through selectors and
+writes through services, like the API does."""

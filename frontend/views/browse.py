@@ -1,0 +1,5 @@
+"""Pages for browse."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages for communities."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,91 @@
+"""Reads of listings. Who may see a listing is decided here, once, for the
+API, the pages and search alike."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.selectors import staffed_company_ids
+from community_rules.selectors import active_community_ids, moderated_community_ids
+from listings.models import Listing
+from marketplace.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, resolved once per request: the ids visibility needs."""
+
+    user: object
+    community_ids: frozenset[int]
+    moderated_community_ids: frozenset[int]
+    company_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user) -> "Viewer":
+        return cls(
+            user=user,
+            community_ids=frozenset(active_community_ids(user)),
+            moderated_community_ids=frozenset(moderated_community_ids(user)),
+            company_ids=frozenset(staffed_company_ids(user)),
+        )
+
+    @property
+    def user_id(self):
+        return self.user.pk if self.user is not None and self.user.is_authenticated else None
+
+
+def managed_q(viewer: Viewer) -> Q:
+    """Listings the viewer manages: their own, their company's, and the
+    inventory of communities they moderate."""
+    if viewer.user_id is None:
+        return Q(pk__in=[])
+    return (
+        Q(owner_id=viewer.user_id, company__isnull=True, owner_community__isnull=True)
+        | Q(company_id__in=viewer.company_ids)
+        | Q(owner_community_id__in=viewer.moderated_community_ids)
+    )
+
+
+def visible_q(viewer: Viewer) -> Q:
+    """Active public listings; active community-only listings shared in a
+    community the viewer is an active member of; anything the viewer manages
+    (drafts and paused ones included)."""
+    shown = Q(status=Listing.Status.ACTIVE) & (
+        Q(visibility=Listing.Visibility.PUBLIC)
+        | Q(visibility=Listing.Visibility.COMMUNITIES,
+            communities__in=list(viewer.community_ids))
+    )
+    return shown | managed_q(viewer)
+
+
+def visible_listings(viewer: Viewer) -> QuerySet[Listing]:
+    # A listing shared in two of the viewer's communities joins twice: keep
+    # one row by filtering on ids.
+    ids = Listing.objects.filter(visible_q(viewer)).values("pk")
+    return Listing.objects.filter(pk__in=ids)
+
+
+def listing_get(*, listing_id: int, viewer: Viewer) -> Listing:
+    """The listing with everything its detail page shows, or NotFound when
+    it does not exist or the viewer may not see it."""
+    listing = (
+        visible_listings(viewer)
+        .select_related("owner__profile", "company", "owner_community", "category__parent")
+        .prefetch_related("photos", "units", "communities", "opening_hours")
+        .filter(pk=listing_id)
+        .first()
+    )
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def can_manage_listing(*, listing: Listing, viewer: Viewer) -> bool:
+    """The owner, the company's staff, or the owning community's moderators."""
+    if viewer.user_id is None:
+        return False
+    if listing.company_id is not None:
+        return listing.company_id in viewer.company_ids
+    if listing.owner_community_id is not None:
+        return listing.owner_community_id in viewer.moderated_community_ids
+    return listing.owner_id == viewer.user_id
