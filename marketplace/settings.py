@@ -272,6 +272,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- the marketplace ------------------------------------------------------
+
+# Nanum's service fee on paid rentals, in percent (0: sharing at cost).
+NANUM_SERVICE_FEE_PERCENT = env.int("NANUM_SERVICE_FEE_PERCENT", default=0)
+
 # --- e-mail -----------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("accounts.api")),
     path("", include("community_rules.api")),
     path("", include("listings.api")),
+    path("", include("bookings.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape.
     re_path(r"^.*$", not_found_json),
 ]

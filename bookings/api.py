@@ -1,0 +1,179 @@
+"""Bookings API (shared/API.md): parse, call a service or selector, serialize."""
+
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import pricing, selectors, services
+from bookings.models import Booking
+from bookings.transitions import BORROWER, LENDER, actions_for
+from listings.models import Listing
+from listings.selectors import Viewer, listing_get, managed_q
+from marketplace.api import Pagination
+from marketplace.errors import ValidationFailed
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    listing = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    community = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TransitionSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_actor(self, transition) -> dict | None:
+        if transition.actor is None:
+            return None
+        return {"id": transition.actor_id, "display_name": transition.actor.display_name}
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    listing = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    borrower = serializers.SerializerMethodField()
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "listing", "unit", "borrower", "community", "start", "end", "status",
+                  "message", "rental", "fees", "deposit", "total", "currency",
+                  "cancellation_policy", "is_overdue", "expires_at", "picked_up_at",
+                  "returned_at", "created_at", "actions"]
+
+    def get_listing(self, booking) -> dict:
+        return {"id": booking.listing_id, "title": booking.listing.title}
+
+    def get_unit(self, booking) -> dict:
+        return {"id": booking.unit_id, "label": booking.unit.label}
+
+    def get_borrower(self, booking) -> dict:
+        return {"id": booking.borrower_id, "display_name": booking.borrower.display_name}
+
+    def get_actions(self, booking) -> list[str]:
+        """What the caller may do next (buttons in an app)."""
+        user = self.context["request"].user
+        sides = set()
+        if booking.borrower_id == user.pk:
+            sides.add(BORROWER)
+        if booking.listing_id in self.context["managed_listing_ids"]:
+            sides.add(LENDER)
+        return actions_for(status=booking.status, sides=sides)
+
+
+class BookingDetailSerializer(BookingSerializer):
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "transitions"]
+
+
+def _context(request) -> dict:
+    viewer = Viewer.of(request.user)
+    managed = set(Listing.objects.filter(managed_q(viewer)).values_list("pk", flat=True))
+    return {"request": request, "managed_listing_ids": managed}
+
+
+class BookingCollection(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", enum=["borrower", "lender"]),
+            OpenApiParameter("status", enum=[s.value for s in Booking.Status]),
+        ],
+        responses=BookingSerializer(many=True),
+    )
+    def get(self, request):
+        bookings = selectors.booking_list(user=request.user,
+                                          role=request.query_params.get("role"),
+                                          status=request.query_params.get("status"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(bookings, request, view=self)
+        data = BookingSerializer(page, many=True, context=_context(request)).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=BookingRequestSerializer, responses={201: BookingDetailSerializer})
+    def post(self, request):
+        params = BookingRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        booking = services.booking_request(
+            actor=request.user, listing_id=data["listing"], start=data["start"],
+            end=data["end"], community=data.get("community") or None,
+            message=data.get("message", ""),
+        )
+        booking = selectors.booking_get(booking_id=booking.pk, user=request.user)
+        return Response(BookingDetailSerializer(booking, context=_context(request)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class BookingDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=BookingDetailSerializer)
+    def get(self, request, booking_id: int):
+        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
+        return Response(BookingDetailSerializer(booking, context=_context(request)).data)
+
+
+class BookingActionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class BookingAction(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=BookingActionSerializer, responses=BookingDetailSerializer)
+    def post(self, request, booking_id: int, action: str):
+        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
+        params = BookingActionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        services.booking_act(actor=request.user, booking=booking, action=action,
+                             note=params.validated_data.get("note", ""))
+        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
+        return Response(BookingDetailSerializer(booking, context=_context(request)).data)
+
+
+class QuoteParams(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    community = serializers.SlugField(required=False)
+
+
+class ListingQuote(APIView):
+    @extend_schema(
+        parameters=[QuoteParams],
+        responses={200: {"type": "object"}},
+        description="Rental, fees, deposit, total and the cancellation policy, before "
+                    "anyone commits.",
+    )
+    def get(self, request, listing_id: int):
+        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        params = QuoteParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start, end = params.validated_data["start"], params.validated_data["end"]
+        if start >= end:
+            message = _("The end must be after the start.")
+            raise ValidationFailed(message, fields={"end": [message]})
+        return Response(pricing.quote(listing, start, end).as_dict())
+
+
+urlpatterns = [
+    path("bookings/", BookingCollection.as_view(), name="api-bookings"),
+    path("bookings/<int:booking_id>/", BookingDetail.as_view(), name="api-booking"),
+    path("bookings/<int:booking_id>/<str:action>/", BookingAction.as_view(),
+         name="api-booking-action"),
+    path("listings/<int:listing_id>/quote/", ListingQuote.as_view(), name="api-listing-quote"),
+]

@@ -1,0 +1,259 @@
+"""Every write of a booking. Each service is one transaction; refusals are
+domain errors with a sentence the person understands."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookings import pricing
+from bookings.models import Booking, BookingTransition
+from bookings.transitions import BORROWER, LENDER, SYSTEM, TRANSITIONS
+from community_rules import engine as rules_engine
+from community_rules.models import Community
+from listings.models import Blackout, Listing, ListingUnit
+from listings.selectors import Viewer, can_manage_listing, listing_get
+from marketplace import events
+from marketplace.errors import (
+    BookingConflict,
+    Forbidden,
+    InvalidTransition,
+    RuleViolation,
+    ValidationFailed,
+)
+
+S = Booking.Status
+
+# PostgreSQL's SQLSTATE for an exclusion-constraint violation: the database
+# refused an overlapping booking that slipped past the check.
+EXCLUSION_VIOLATION = "23P01"
+
+
+def _refuse(field: str, message: str):
+    raise ValidationFailed(message, fields={field: [message]})
+
+
+def _within_opening_hours(listing: Listing, moment: datetime) -> bool:
+    hours = list(listing.opening_hours.all())
+    if not hours:
+        return True
+    local = timezone.localtime(moment)
+    return any(
+        h.weekday == local.weekday() and h.opens <= local.time() <= h.closes for h in hours
+    )
+
+
+def _check_terms(*, listing: Listing, viewer: Viewer, start: datetime, end: datetime,
+                 now: datetime) -> None:
+    """The listing's own terms: bookable, not yours, length, notice, hours,
+    blackouts."""
+    if can_manage_listing(listing=listing, viewer=viewer):
+        raise Forbidden(_("You cannot book your own listing."))
+    if listing.status != Listing.Status.ACTIVE:
+        _refuse("listing", _("This listing is not taking bookings right now."))
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        _refuse("start", _("Give the start and end with a time zone."))
+    if start >= end:
+        _refuse("end", _("The end must be after the start."))
+    if start < now + listing.lead_time:
+        if listing.lead_time:
+            hours = int(listing.lead_time.total_seconds() // 3600)
+            _refuse("start", _("This listing needs %(hours)s hours' notice before a booking "
+                               "starts.") % {"hours": hours})
+        _refuse("start", _("The start is in the past."))
+    length = end - start
+    if length < listing.min_duration:
+        _refuse("end", _("The shortest booking for this listing is %(hours)s hours.")
+                % {"hours": _hours(listing.min_duration)})
+    if listing.max_duration and length > listing.max_duration:
+        _refuse("end", _("The longest booking for this listing is %(hours)s hours.")
+                % {"hours": _hours(listing.max_duration)})
+    if not _within_opening_hours(listing, start):
+        _refuse("start", _("The lender is not open at the start time you chose."))
+    if not _within_opening_hours(listing, end):
+        _refuse("end", _("The lender is not open at the end time you chose."))
+    if Blackout.objects.filter(listing=listing, starts_at__lt=end, ends_at__gt=start).exists():
+        _refuse("start", _("The listing is not available in that period."))
+
+
+def _hours(duration) -> str:
+    hours = duration.total_seconds() / 3600
+    return f"{hours:g}"
+
+
+def _booking_community(*, listing: Listing, viewer: Viewer, slug: str | None) -> Community | None:
+    """The community a booking is made through. A community-only listing
+    must be booked through one of its communities the borrower belongs to."""
+    if slug:
+        community = listing.communities.filter(slug=slug).first()
+        if community is None:
+            _refuse("community", _("This listing is not shared in that community."))
+        if community.pk not in viewer.community_ids:
+            raise Forbidden(_("Only active members can book through this community."))
+        return community
+    if listing.visibility == Listing.Visibility.COMMUNITIES:
+        mine = [c for c in listing.communities.all() if c.pk in viewer.community_ids]
+        if not mine:
+            raise Forbidden(_("This listing is shared only with members of its communities."))
+        return mine[0]
+    return None
+
+
+def holding_bookings(*, start: datetime, end: datetime):
+    """Bookings that hold their unit somewhere in [start, end)."""
+    return Booking.objects.filter(status__in=Booking.HOLDING, start__lt=end, end__gt=start)
+
+
+def _free_unit(listing: Listing, start: datetime, end: datetime) -> ListingUnit | None:
+    taken = holding_bookings(start=start, end=end).filter(unit=OuterRef("pk"))
+    return (
+        ListingUnit.objects.filter(listing=listing, is_active=True)
+        .exclude(Exists(taken))
+        .order_by("position", "pk")
+        .first()
+    )
+
+
+def _is_overlap_violation(error: IntegrityError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
+
+
+def _record(booking: Booking, *, from_status: str, actor, note: str = "") -> None:
+    BookingTransition.objects.create(booking=booking, from_status=from_status,
+                                     to_status=booking.status, actor=actor, note=note)
+
+
+def _announce(booking: Booking, *, to_user_id: int, kind: str) -> None:
+    events.send_to_user_on_commit(to_user_id, {
+        "type": "notification", "kind": kind, "booking": booking.pk,
+        "status": booking.status, "listing": booking.listing_id,
+    })
+
+
+def _lender_ids(listing: Listing) -> list[int]:
+    """Who answers for a listing: the owner, or its company's staff, or its
+    community's moderators."""
+    if listing.company_id:
+        return list(listing.company.staff_links.values_list("user_id", flat=True))
+    if listing.owner_community_id:
+        return list(listing.owner_community.memberships.filter(
+            status="active", role__in=["moderator", "owner"]).values_list("user_id", flat=True))
+    return [listing.owner_id]
+
+
+def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
+                    community: str | None = None, message: str = "") -> Booking:
+    """Ask to borrow a listing over [start, end). A free unit is chosen
+    automatically; none free is a BookingConflict and nothing is saved.
+    Instant-booking listings are approved at once, and a booking with
+    nothing to pay online is then confirmed at once."""
+    viewer = Viewer.of(actor)
+    listing = listing_get(listing_id=listing_id, viewer=viewer)
+    now = timezone.now()
+    _check_terms(listing=listing, viewer=viewer, start=start, end=end, now=now)
+    through = _booking_community(listing=listing, viewer=viewer, slug=community)
+    violations = rules_engine.check_booking(borrower=actor, listing=listing, community=through,
+                                            start=start, end=end)
+    if violations:
+        raise RuleViolation(violations)
+    terms = pricing.quote(listing, start, end)
+
+    # Two people may race for the last unit. On SQLite the IMMEDIATE
+    # transaction serialises them; on PostgreSQL the exclusion constraint
+    # refuses the loser, who then tries the next free unit.
+    for _attempt in range(listing.units.count() + 1):
+        try:
+            with transaction.atomic():
+                unit = _free_unit(listing, start, end)
+                if unit is None:
+                    raise BookingConflict()
+                booking = Booking.objects.create(
+                    listing=listing, unit=unit, borrower=actor, community=through,
+                    start=start, end=end, message=message, status=S.REQUESTED,
+                    rental=terms.rental, fees=terms.fees, deposit=terms.deposit,
+                    total=terms.total, currency=terms.currency,
+                    cancellation_policy=listing.cancellation_policy,
+                    # Unanswered requests lapse, at the latest when the loan would start.
+                    expires_at=min(now + listing.request_expiry, start),
+                )
+                _record(booking, from_status="", actor=actor, note=message)
+                if listing.instant_booking:
+                    # Instant booking: the lender approved in advance.
+                    booking = _apply(booking, "approve", actor=None)
+                for lender_id in _lender_ids(listing):
+                    _announce(booking, to_user_id=lender_id, kind="booking_requested")
+                return booking
+        except IntegrityError as error:
+            if not _is_overlap_violation(error):
+                raise
+    raise BookingConflict()
+
+
+def _apply(booking: Booking, action: str, *, actor, note: str = "", **fields) -> Booking:
+    """Move the booking along the transition table with a conditional
+    UPDATE: of two simultaneous clicks only one finds the expected state.
+    Who may act was checked by the caller."""
+    transition = TRANSITIONS[action]
+    before = booking.status
+    updated = Booking.objects.filter(pk=booking.pk, status__in=transition.sources).update(
+        status=transition.target, updated_at=timezone.now(), **fields)
+    if not updated:
+        raise InvalidTransition()
+    booking.refresh_from_db()
+    _record(booking, from_status=before, actor=actor, note=note)
+    if booking.status == S.APPROVED and not _payment_due_online(booking):
+        # Nothing to pay online (a free loan, or cash at pickup): confirmed.
+        return _apply(booking, "confirm", actor=None)
+    return booking
+
+
+def _payment_due_online(booking: Booking) -> bool:
+    """The payment step of the booking flow. Online card payment arrives
+    with the payments issue; until then every loan is free or paid in cash
+    at pickup, so nothing is due online."""
+    return False
+
+
+def booking_sides(*, booking: Booking, user) -> set[str]:
+    sides = set()
+    if user is not None and user.is_authenticated:
+        if booking.borrower_id == user.pk:
+            sides.add(BORROWER)
+        if can_manage_listing(listing=booking.listing, viewer=Viewer.of(user)):
+            sides.add(LENDER)
+    return sides
+
+
+def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Booking:
+    """A person takes an action on a booking they are party to. The side
+    they act on (borrower or lender) must be allowed the action, and the
+    booking must be in a state the action starts from."""
+    if action not in TRANSITIONS or TRANSITIONS[action].actors == {SYSTEM}:
+        raise InvalidTransition()
+    sides = booking_sides(booking=booking, user=actor)
+    side = next((s for s in (LENDER, BORROWER) if s in sides
+                 and s in TRANSITIONS[action].actors), None)
+    if side is None:
+        raise InvalidTransition(_("You cannot %(action)s this booking.") % {"action": action})
+    now = timezone.now()
+    fields = {}
+    if action == "pickup":
+        fields["picked_up_at"] = now
+    elif action == "return":
+        fields["returned_at"] = now
+        fields["is_overdue"] = False
+    with transaction.atomic():
+        if action == "approve":
+            listing = booking.listing
+            violations = rules_engine.check_booking(
+                borrower=booking.borrower, listing=listing, community=booking.community,
+                start=booking.start, end=booking.end, booking=booking)
+            if violations:
+                raise RuleViolation(violations)
+        booking = _apply(booking, action, actor=actor, note=note, **fields)
+        other = [booking.borrower_id] if side == LENDER else _lender_ids(booking.listing)
+        for user_id in other:
+            _announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
+    return booking
