@@ -79,8 +79,7 @@ class BookingDetailSerializer(BookingSerializer):
         fields = [*BookingSerializer.Meta.fields, "transitions"]
 
 
-def _context(request) -> dict:
-    viewer = Viewer.of(request.user)
+def _context(request, viewer: Viewer) -> dict:
     managed = set(Listing.objects.filter(managed_q(viewer)).values_list("pk", flat=True))
     return {"request": request, "managed_listing_ids": managed}
 
@@ -96,12 +95,13 @@ class BookingCollection(APIView):
         responses=BookingSerializer(many=True),
     )
     def get(self, request):
-        bookings = selectors.booking_list(user=request.user,
+        viewer = Viewer.of(request.user)
+        bookings = selectors.booking_list(viewer=viewer,
                                           role=request.query_params.get("role"),
                                           status=request.query_params.get("status"))
         paginator = Pagination()
         page = paginator.paginate_queryset(bookings, request, view=self)
-        data = BookingSerializer(page, many=True, context=_context(request)).data
+        data = BookingSerializer(page, many=True, context=_context(request, viewer)).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(request=BookingRequestSerializer, responses={201: BookingDetailSerializer})
@@ -114,8 +114,9 @@ class BookingCollection(APIView):
             end=data["end"], community=data.get("community") or None,
             message=data.get("message", ""),
         )
-        booking = selectors.booking_get(booking_id=booking.pk, user=request.user)
-        return Response(BookingDetailSerializer(booking, context=_context(request)).data,
+        viewer = Viewer.of(request.user)
+        booking = selectors.booking_get(booking_id=booking.pk, viewer=viewer)
+        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -124,8 +125,9 @@ class BookingDetail(APIView):
 
     @extend_schema(responses=BookingDetailSerializer)
     def get(self, request, booking_id: int):
-        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
-        return Response(BookingDetailSerializer(booking, context=_context(request)).data)
+        viewer = Viewer.of(request.user)
+        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
+        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data)
 
 
 class BookingActionSerializer(serializers.Serializer):
@@ -137,13 +139,14 @@ class BookingAction(APIView):
 
     @extend_schema(request=BookingActionSerializer, responses=BookingDetailSerializer)
     def post(self, request, booking_id: int, action: str):
-        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
+        viewer = Viewer.of(request.user)
+        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
         params = BookingActionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         services.booking_act(actor=request.user, booking=booking, action=action,
                              note=params.validated_data.get("note", ""))
-        booking = selectors.booking_get(booking_id=booking_id, user=request.user)
-        return Response(BookingDetailSerializer(booking, context=_context(request)).data)
+        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
+        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data)
 
 
 class QuoteParams(serializers.Serializer):

@@ -14,11 +14,10 @@ def _lender_q(viewer: Viewer) -> Q:
     return Q(listing__in=Listing.objects.filter(managed_q(viewer)).values("pk"))
 
 
-def booking_list(*, user, role: str | None = None, status: str | None = None
+def booking_list(*, viewer: Viewer, role: str | None = None, status: str | None = None
                  ) -> QuerySet[Booking]:
     """The person's bookings: as borrower, as lender, or both."""
-    viewer = Viewer.of(user)
-    as_borrower = Q(borrower=user)
+    as_borrower = Q(borrower_id=viewer.user_id)
     as_lender = _lender_q(viewer)
     condition = {"borrower": as_borrower, "lender": as_lender}.get(role, as_borrower | as_lender)
     bookings = Booking.objects.filter(condition)
@@ -29,14 +28,14 @@ def booking_list(*, user, role: str | None = None, status: str | None = None
     ).order_by("-start", "-id")
 
 
-def booking_get(*, booking_id: int, user) -> Booking:
-    """The booking, or NotFound for anyone who is not a party to it."""
-    if user is None or not user.is_authenticated:
+def booking_get(*, booking_id: int, viewer: Viewer) -> Booking:
+    """The booking, or NotFound for anyone who is not a party to it (city
+    staff see every booking)."""
+    if viewer.user_id is None:
         raise NotFound()
     bookings = Booking.objects.all()
-    if not user.is_staff:
-        viewer = Viewer.of(user)
-        bookings = bookings.filter(Q(borrower=user) | _lender_q(viewer))
+    if not viewer.user.is_staff:
+        bookings = bookings.filter(Q(borrower_id=viewer.user_id) | _lender_q(viewer))
     booking = (
         bookings.select_related("listing__company", "listing__owner__profile", "unit",
                                 "borrower__profile", "community")
