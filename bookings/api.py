@@ -8,8 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import pricing, selectors, services
+from bookings import pricing, selectors
 from bookings.models import Booking
+from bookings.services import booking as services
 from bookings.transitions import BORROWER, LENDER, actions_for
 from listings.models import Listing
 from listings.selectors import Viewer, listing_get, managed_q

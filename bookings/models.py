@@ -56,6 +56,7 @@ class Booking(models.Model):
     is_overdue = models.BooleanField(default=False)
     picked_up_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     pickup_reminded_at = models.DateTimeField(null=True, blank=True)
     return_reminded_at = models.DateTimeField(null=True, blank=True)
 
@@ -99,3 +100,150 @@ class BookingTransition(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class ConditionReport(models.Model):
+    """The item's condition as recorded at pickup or at return; a dispute
+    refers to these."""
+
+    class Stage(models.TextChoices):
+        PICKUP = "pickup", _("At pickup")
+        RETURN = "return", _("At return")
+
+    class Condition(models.TextChoices):
+        AS_LISTED = "as_listed", _("As described")
+        MINOR_WEAR = "minor_wear", _("Minor new wear")
+        DAMAGED = "damaged", _("Damaged")
+        MISSING_PARTS = "missing_parts", _("Parts missing")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE,
+                                related_name="condition_reports")
+    stage = models.CharField(max_length=6, choices=Stage.choices)
+    condition = models.CharField(max_length=14, choices=Condition.choices,
+                                 default=Condition.AS_LISTED)
+    note = models.TextField(blank=True, max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.booking_id} {self.stage}: {self.condition}"
+
+
+class ConditionPhoto(models.Model):
+    report = models.ForeignKey(ConditionReport, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="conditions/%Y/%m/")
+    thumbnail = models.ImageField(upload_to="conditions/thumbs/%Y/%m/")
+
+    def __str__(self):
+        return f"photo of report {self.report_id}"
+
+
+class Extension(models.Model):
+    """A borrower asks to keep the item longer; the lender decides."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="extensions")
+    new_end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices,
+                              default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"extend {self.booking_id} to {self.new_end:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class WaitlistEntry(models.Model):
+    """Someone who wants a listing over a period that is taken; told when a
+    unit frees up there."""
+
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE,
+                                related_name="waitlist")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="waitlist_entries")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "user", "start", "end"],
+                                    name="one_waitlist_entry_per_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} waits for {self.listing} {self.start:%Y-%m-%d}"
+
+
+class Review(models.Model):
+    """After completion each side may review the other once, within 14 days.
+    Hidden until both have written or the window closes."""
+
+    class Side(models.TextChoices):
+        BORROWER = "borrower", _("By the borrower")
+        LENDER = "lender", _("By the lender")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reviews")
+    side = models.CharField(max_length=8, choices=Side.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="reviews_written")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="reviews_received")
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True, max_length=3000)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "side"], name="one_review_per_side"),
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5),
+                                   name="rating_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["subject", "published_at"])]
+
+    def __str__(self):
+        return f"{self.rating}/5 by {self.author} on booking {self.booking_id}"
+
+
+class CalendarFeed(models.Model):
+    """A secret-token iCalendar feed: a person's bookings, or (with
+    `listing`) one listing's bookings for its lender. `import_url` is the
+    lender's external calendar whose events become blackouts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="calendar_feeds")
+    listing = models.OneToOneField("listings.Listing", on_delete=models.CASCADE, null=True,
+                                   blank=True, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    import_url = models.URLField(blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    import_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(listing__isnull=True),
+                                    name="one_personal_feed_per_person"),
+        ]
+
+    def __str__(self):
+        return f"calendar of {self.listing or self.user}"

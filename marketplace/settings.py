@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
 
 # Nanum's service fee on paid rentals, in percent (0: sharing at cost).
 NANUM_SERVICE_FEE_PERCENT = env.int("NANUM_SERVICE_FEE_PERCENT", default=0)
+# After a return the lender has this long to report damage before the booking
+# completes by itself (and the deposit is released).
+NANUM_INSPECTION_HOURS = env.int("NANUM_INSPECTION_HOURS", default=48)
 
 # --- e-mail -----------------------------------------------------------------
 

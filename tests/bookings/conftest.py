@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings.services import booking_act, booking_request
+from bookings.services.booking import booking_act, booking_request
 from listings.categories import seed_categories
 from listings.models import Category, Listing, ListingUnit
 

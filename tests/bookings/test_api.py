@@ -112,7 +112,7 @@ def test_my_bookings_lists_only_mine_by_role(api_as, owner, member, outsider, re
 
 def test_bookings_list_has_a_fixed_query_count(api_as, owner, django_assert_max_num_queries):
     from accounts.services import user_create
-    from bookings.services import booking_request
+    from bookings.services.booking import booking_request
     from tests.bookings.conftest import tomorrow_at
 
     listing = make_listing(owner, units=30)

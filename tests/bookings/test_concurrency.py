@@ -10,7 +10,7 @@ from django.db import connection
 
 from accounts.services import user_create
 from bookings.models import Booking, BookingTransition
-from bookings.services import booking_act, booking_request
+from bookings.services.booking import booking_act, booking_request
 from marketplace.errors import BookingConflict, DomainError
 from tests.bookings.conftest import make_listing
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingTransition
-from bookings.services import booking_act, booking_request
+from bookings.services.booking import booking_act, booking_request
 from marketplace.errors import BookingConflict, Forbidden, InvalidTransition, ValidationFailed
 from tests.bookings.conftest import make_listing, tomorrow_at
 

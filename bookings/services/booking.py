@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from bookings import pricing
 from bookings.models import Booking, BookingTransition
+from bookings.services.waitlist import waitlist_notify_freed
 from bookings.transitions import BORROWER, LENDER, SYSTEM, TRANSITIONS
 from community_rules import engine as rules_engine
 from community_rules.models import Community
@@ -116,7 +117,7 @@ def _free_unit(listing: Listing, start: datetime, end: datetime) -> ListingUnit 
     )
 
 
-def _is_overlap_violation(error: IntegrityError) -> bool:
+def is_overlap_violation(error: IntegrityError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
 
 
@@ -125,14 +126,14 @@ def _record(booking: Booking, *, from_status: str, actor, note: str = "") -> Non
                                      to_status=booking.status, actor=actor, note=note)
 
 
-def _announce(booking: Booking, *, to_user_id: int, kind: str) -> None:
+def announce(booking: Booking, *, to_user_id: int, kind: str) -> None:
     events.send_to_user_on_commit(to_user_id, {
         "type": "notification", "kind": kind, "booking": booking.pk,
         "status": booking.status, "listing": booking.listing_id,
     })
 
 
-def _lender_ids(listing: Listing) -> list[int]:
+def lender_ids(listing: Listing) -> list[int]:
     """Who answers for a listing: the owner, or its company's staff, or its
     community's moderators."""
     if listing.company_id:
@@ -181,31 +182,35 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
                 _record(booking, from_status="", actor=actor, note=message)
                 if listing.instant_booking:
                     # Instant booking: the lender approved in advance.
-                    booking = _apply(booking, "approve", actor=None)
-                for lender_id in _lender_ids(listing):
-                    _announce(booking, to_user_id=lender_id, kind="booking_requested")
+                    booking = apply_transition(booking, "approve", actor=None)
+                for lender_id in lender_ids(listing):
+                    announce(booking, to_user_id=lender_id, kind="booking_requested")
                 return booking
         except IntegrityError as error:
-            if not _is_overlap_violation(error):
+            if not is_overlap_violation(error):
                 raise
     raise BookingConflict()
 
 
-def _apply(booking: Booking, action: str, *, actor, note: str = "", **fields) -> Booking:
+def apply_transition(booking: Booking, action: str, *, actor, note: str = "", **fields) -> Booking:
     """Move the booking along the transition table with a conditional
     UPDATE: of two simultaneous clicks only one finds the expected state.
     Who may act was checked by the caller."""
     transition = TRANSITIONS[action]
     before = booking.status
+    if transition.target == S.COMPLETED:
+        fields["completed_at"] = timezone.now()
     updated = Booking.objects.filter(pk=booking.pk, status__in=transition.sources).update(
         status=transition.target, updated_at=timezone.now(), **fields)
     if not updated:
         raise InvalidTransition()
     booking.refresh_from_db()
     _record(booking, from_status=before, actor=actor, note=note)
+    if before in Booking.HOLDING and booking.status not in Booking.HOLDING:
+        waitlist_notify_freed(booking=booking)
     if booking.status == S.APPROVED and not _payment_due_online(booking):
         # Nothing to pay online (a free loan, or cash at pickup): confirmed.
-        return _apply(booking, "confirm", actor=None)
+        return apply_transition(booking, "confirm", actor=None)
     return booking
 
 
@@ -252,8 +257,8 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
                 start=booking.start, end=booking.end, booking=booking)
             if violations:
                 raise RuleViolation(violations)
-        booking = _apply(booking, action, actor=actor, note=note, **fields)
-        other = [booking.borrower_id] if side == LENDER else _lender_ids(booking.listing)
+        booking = apply_transition(booking, action, actor=actor, note=note, **fields)
+        other = [booking.borrower_id] if side == LENDER else lender_ids(booking.listing)
         for user_id in other:
-            _announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
+            announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
     return booking
