@@ -5,7 +5,7 @@ bookings/services/jobs.py, where tests call it directly."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from bookings.services import jobs
+from bookings.services import calendar, jobs, review
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -30,3 +30,15 @@ def flag_overdue():
 @lock_task("bookings-complete")
 def complete_after_inspection():
     jobs.complete_after_inspection()
+
+
+@db_periodic_task(crontab(minute="*/30"))
+@lock_task("bookings-calendar-import")
+def refresh_calendar_imports():
+    calendar.calendar_imports_refresh_all()
+
+
+@db_periodic_task(crontab(minute="15", hour="*/6"))
+@lock_task("bookings-reviews")
+def publish_reviews():
+    review.reviews_publish_closed_windows()

@@ -279,6 +279,10 @@ NANUM_SERVICE_FEE_PERCENT = env.int("NANUM_SERVICE_FEE_PERCENT", default=0)
 # After a return the lender has this long to report damage before the booking
 # completes by itself (and the deposit is released).
 NANUM_INSPECTION_HOURS = env.int("NANUM_INSPECTION_HOURS", default=48)
+# External calendars are fetched by the server: in production only from public
+# addresses, so a lender cannot make it probe the private network.
+NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool(
+    "NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE", default=not PRODUCTION)
 
 # --- e-mail -----------------------------------------------------------------
 
