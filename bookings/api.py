@@ -1,6 +1,6 @@
 """Bookings API (shared/API.md): parse, call a service or selector, serialize."""
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -9,13 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import pricing, selectors
-from bookings.models import Booking
+from bookings.models import Booking, ConditionReport
 from bookings.services import booking as services
+from bookings.services import calendar as calendar_services
+from bookings.services import condition as condition_services
+from bookings.services import extension as extension_services
+from bookings.services import review as review_services
+from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
 from listings.models import Listing
 from listings.selectors import Viewer, listing_get, managed_q
 from marketplace.api import Pagination
-from marketplace.errors import ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed
 
 
 class BookingRequestSerializer(serializers.Serializer):
@@ -174,9 +179,160 @@ class ListingQuote(APIView):
         return Response(pricing.quote(listing, start, end).as_dict())
 
 
+class ReviewSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=3000)
+
+
+class ReviewOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    side = serializers.CharField()
+    rating = serializers.IntegerField()
+    text = serializers.CharField()
+    published = serializers.SerializerMethodField()
+
+    def get_published(self, review) -> bool:
+        return review.published_at is not None
+
+
+class BookingReviews(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReviewSerializer, responses={201: ReviewOut})
+    def post(self, request, booking_id: int):
+        booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
+        params = ReviewSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        review = review_services.review_create(actor=request.user, booking=booking,
+                                               **params.validated_data)
+        return Response(ReviewOut(review).data, status=status.HTTP_201_CREATED)
+
+
+class ExtensionIn(serializers.Serializer):
+    new_end = serializers.DateTimeField()
+
+
+class ExtensionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    booking = serializers.IntegerField(source="booking_id")
+    new_end = serializers.DateTimeField()
+    status = serializers.CharField()
+
+
+class BookingExtensions(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ExtensionIn, responses={201: ExtensionOut})
+    def post(self, request, booking_id: int):
+        booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
+        params = ExtensionIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        extension = extension_services.extension_request(
+            actor=request.user, booking=booking, new_end=params.validated_data["new_end"])
+        return Response(ExtensionOut(extension).data, status=status.HTTP_201_CREATED)
+
+
+class ExtensionDecision(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=ExtensionOut)
+    def post(self, request, extension_id: int, decision: str):
+        extension = selectors.extension_get(extension_id=extension_id,
+                                            viewer=Viewer.of(request.user))
+        if decision not in ("approve", "decline"):
+            raise NotFound()
+        extension = extension_services.extension_decide(
+            actor=request.user, extension=extension, approve=decision == "approve")
+        return Response(ExtensionOut(extension).data)
+
+
+class ConditionReportIn(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=ConditionReport.Stage.choices)
+    condition = serializers.ChoiceField(choices=ConditionReport.Condition.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    photos = serializers.ListField(child=serializers.FileField(), required=False,
+                                   max_length=6)
+
+
+class ConditionReportOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    stage = serializers.CharField()
+    condition = serializers.CharField()
+    note = serializers.CharField()
+    author = serializers.IntegerField(source="author_id")
+    created_at = serializers.DateTimeField()
+    photos = serializers.SerializerMethodField()
+
+    def get_photos(self, report) -> list[dict]:
+        return [{"url": p.image.url, "thumbnail_url": p.thumbnail.url}
+                for p in report.photos.all()]
+
+
+class BookingConditionReports(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request={"multipart/form-data": ConditionReportIn},
+                   responses={201: ConditionReportOut})
+    def post(self, request, booking_id: int):
+        booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
+        params = ConditionReportIn(data={
+            "stage": request.data.get("stage"), "condition": request.data.get("condition"),
+            "note": request.data.get("note", ""), "photos": request.FILES.getlist("photos"),
+        })
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        report = condition_services.condition_report_add(
+            actor=request.user, booking=booking, stage=data["stage"],
+            condition=data["condition"], note=data.get("note", ""),
+            photos=data.get("photos", []))
+        return Response(ConditionReportOut(report).data, status=status.HTTP_201_CREATED)
+
+
+class WaitlistIn(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class ListingWaitlist(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=WaitlistIn, responses={201: {"type": "object"}})
+    def post(self, request, listing_id: int):
+        params = WaitlistIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        entry = waitlist_services.waitlist_join(actor=request.user, listing_id=listing_id,
+                                                **params.validated_data)
+        return Response({"id": entry.pk, "listing": listing_id,
+                         "start": entry.start, "end": entry.end},
+                        status=status.HTTP_201_CREATED)
+
+
+class CalendarLinks(APIView):
+    """The secret address of the caller's bookings feed."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: {"type": "object"}})
+    def get(self, request):
+        feed = calendar_services.calendar_feed_get_or_create(actor=request.user)
+        return Response({"url": request.build_absolute_uri(
+            reverse("calendar-feed", args=[feed.token]))})
+
+
 urlpatterns = [
     path("bookings/", BookingCollection.as_view(), name="api-bookings"),
     path("bookings/<int:booking_id>/", BookingDetail.as_view(), name="api-booking"),
+    path("bookings/<int:booking_id>/reviews/", BookingReviews.as_view(),
+         name="api-booking-reviews"),
+    path("bookings/<int:booking_id>/extensions/", BookingExtensions.as_view(),
+         name="api-booking-extensions"),
+    path("bookings/<int:booking_id>/condition-reports/", BookingConditionReports.as_view(),
+         name="api-booking-condition-reports"),
+    path("extensions/<int:extension_id>/<str:decision>/", ExtensionDecision.as_view(),
+         name="api-extension-decision"),
+    path("listings/<int:listing_id>/waitlist/", ListingWaitlist.as_view(),
+         name="api-listing-waitlist"),
+    path("calendar/", CalendarLinks.as_view(), name="api-calendar"),
     path("bookings/<int:booking_id>/<str:action>/", BookingAction.as_view(),
          name="api-booking-action"),
     path("listings/<int:listing_id>/quote/", ListingQuote.as_view(), name="api-listing-quote"),

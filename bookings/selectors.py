@@ -3,7 +3,7 @@ staff, community moderators) and city staff see a booking."""
 
 from django.db.models import Q, QuerySet
 
-from bookings.models import Booking
+from bookings.models import Booking, Extension
 from listings.models import Listing
 from listings.selectors import Viewer, managed_q
 from marketplace.errors import NotFound
@@ -46,3 +46,12 @@ def booking_get(*, booking_id: int, viewer: Viewer) -> Booking:
     if booking is None:
         raise NotFound()
     return booking
+
+
+def extension_get(*, extension_id: int, viewer: Viewer) -> Extension:
+    """An extension of a booking the viewer is party to, else NotFound."""
+    extension = Extension.objects.select_related("booking").filter(pk=extension_id).first()
+    if extension is None:
+        raise NotFound()
+    booking_get(booking_id=extension.booking_id, viewer=viewer)
+    return extension
