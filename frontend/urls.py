@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("frontend.views.listings")),
     path("", include("frontend.views.communities")),
     path("", include("frontend.views.companies")),
+    path("", include("frontend.views.bookings")),
 ]

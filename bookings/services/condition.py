@@ -34,9 +34,11 @@ def condition_report_add(*, actor, booking: Booking, stage: str, condition: str,
     if len(photos) > MAX_PHOTOS:
         message = _("At most six photos per report.")
         raise ValidationFailed(message, fields={"photos": [message]})
-    from listings.images import process_photo
+    processed = []
+    if photos:
+        from listings.images import process_photo
 
-    processed = [process_photo(upload) for upload in photos]  # refuses before any write
+        processed = [process_photo(upload) for upload in photos]  # refuses before any write
     report = ConditionReport.objects.create(booking=booking, stage=stage, condition=condition,
                                             note=note, author=actor)
     for index, photo in enumerate(processed):
