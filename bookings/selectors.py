@@ -1,11 +1,11 @@
 """Reads of bookings. Only the borrower, the lender side (owner, company
 staff, community moderators) and city staff see a booking."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from bookings.models import Booking, Extension
+from bookings.models import Booking, BookingTransition, Extension
 from listings.models import Listing
-from listings.selectors import Viewer, managed_q
+from listings.selectors import Viewer, managed_q, visible_listings
 from marketplace.errors import NotFound
 
 
@@ -39,7 +39,8 @@ def booking_get(*, booking_id: int, viewer: Viewer) -> Booking:
     booking = (
         bookings.select_related("listing__company", "listing__owner__profile", "unit",
                                 "borrower__profile", "community")
-        .prefetch_related("transitions__actor__profile")
+        .prefetch_related(Prefetch(
+            "transitions", queryset=BookingTransition.objects.select_related("actor__profile")))
         .filter(pk=booking_id)
         .first()
     )
@@ -55,3 +56,18 @@ def extension_get(*, extension_id: int, viewer: Viewer) -> Extension:
         raise NotFound()
     booking_get(booking_id=extension.booking_id, viewer=viewer)
     return extension
+
+
+def listing_for_booking(*, listing_id: int, viewer: Viewer) -> Listing:
+    """The listing with what a booking checks (hours, communities, lender),
+    or NotFound when the viewer may not see it."""
+    listing = (
+        visible_listings(viewer)
+        .select_related("company", "owner_community")
+        .prefetch_related("opening_hours", "communities")
+        .filter(pk=listing_id)
+        .first()
+    )
+    if listing is None:
+        raise NotFound()
+    return listing

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from bookings import pricing
 from bookings.models import Booking, BookingTransition
+from bookings.selectors import listing_for_booking
 from bookings.services.waitlist import waitlist_notify_freed
 from bookings.transitions import BORROWER, LENDER, SYSTEM, TRANSITIONS
 from community_rules import engine as rules_engine
 from community_rules.models import Community
 from listings.models import Blackout, Listing, ListingUnit
-from listings.selectors import Viewer, can_manage_listing, listing_get
+from listings.selectors import Viewer, can_manage_listing
 from marketplace import events
 from marketplace.errors import (
     BookingConflict,
@@ -151,7 +152,7 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
     Instant-booking listings are approved at once, and a booking with
     nothing to pay online is then confirmed at once."""
     viewer = Viewer.of(actor)
-    listing = listing_get(listing_id=listing_id, viewer=viewer)
+    listing = listing_for_booking(listing_id=listing_id, viewer=viewer)
     now = timezone.now()
     _check_terms(listing=listing, viewer=viewer, start=start, end=end, now=now)
     through = _booking_community(listing=listing, viewer=viewer, slug=community)
