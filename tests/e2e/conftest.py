@@ -91,12 +91,33 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_site, transactional_db):
-    context = browser.new_context(base_url=live_site, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser, live_site, transactional_db):
+    """`new_page()` opens a page in a fresh browser context (its own cookies):
+    one per person in a test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_site, locale="en-US")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    page.get_by_test_id("nav-logout").wait_for()
 
 
 @pytest.fixture
