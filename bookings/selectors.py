@@ -1,9 +1,9 @@
 """Reads of bookings. Only the borrower, the lender side (owner, company
 staff, community moderators) and city staff see a booking."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
-from bookings.models import Booking, BookingTransition, Extension
+from bookings.models import Booking, BookingTransition, Extension, Review
 from listings.models import Listing
 from listings.selectors import Viewer, managed_q, visible_listings
 from marketplace.errors import NotFound
@@ -71,3 +71,21 @@ def listing_for_booking(*, listing_id: int, viewer: Viewer) -> Listing:
     if listing is None:
         raise NotFound()
     return listing
+
+
+def rating_summary(*, subject=None, listing=None, company=None) -> dict:
+    """Average rating and count of published reviews: of a person (reviews
+    about them), or of a listing or a company (borrowers' reviews)."""
+    reviews = Review.objects.filter(published_at__isnull=False)
+    if subject is not None:
+        reviews = reviews.filter(subject=subject)
+    else:
+        reviews = reviews.filter(side=Review.Side.BORROWER)
+        if listing is not None:
+            reviews = reviews.filter(booking__listing=listing)
+        if company is not None:
+            reviews = reviews.filter(booking__listing__company=company)
+    summary = reviews.aggregate(average=Avg("rating"), count=Count("id"))
+    average = summary["average"]
+    return {"average": round(average, 1) if average is not None else None,
+            "count": summary["count"]}

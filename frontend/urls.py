@@ -5,6 +5,7 @@ from frontend.views import base
 urlpatterns = [
     path("", base.home, name="home"),
     path("me/", base.profile, name="profile"),
+    path("people/<int:user_id>/", base.person, name="person"),
     path("", include("frontend.views.browse")),
     path("", include("frontend.views.listings")),
     path("", include("frontend.views.communities")),

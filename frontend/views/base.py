@@ -2,11 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import services as account_services
+from accounts.models import User
+from bookings.selectors import rating_summary
 from frontend.forms import ProfileForm
+from listings.selectors import Viewer, visible_listings
 from marketplace.api import not_found_json, server_error_json
 
 
@@ -26,6 +29,19 @@ def profile(request):
     else:
         form = ProfileForm(instance=profile)
     return render(request, "frontend/profile.html", {"form": form, "profile": profile})
+
+
+def person(request, user_id: int):
+    """A person's public page: name, district, about, rating, what they lend."""
+    person = get_object_or_404(User.objects.select_related("profile"), pk=user_id,
+                               is_active=True)
+    viewer = Viewer.of(request.user)
+    listings = (visible_listings(viewer)
+                .filter(owner=person, company__isnull=True, owner_community__isnull=True,
+                        status="active")
+                .select_related("category")[:24])
+    return render(request, "frontend/person.html", {
+        "person": person, "rating": rating_summary(subject=person), "listings": listings})
 
 
 def not_found(request, exception=None):

@@ -18,9 +18,10 @@ from bookings.services import calendar as calendar_services
 from bookings.services import condition as condition_services
 from bookings.services import extension as extension_services
 from bookings.services import review as review_services
+from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
 from listings.selectors import Viewer, can_manage_listing, listing_get
-from marketplace.errors import DomainError
+from marketplace.errors import BookingConflict, DomainError
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -61,6 +62,7 @@ def booking_new(request, pk: int):
     start = _parse_local(request.POST.get("start") or request.GET.get("start")) or default_start
     end = _parse_local(request.POST.get("end") or request.GET.get("end")) or (
         start + timedelta(days=1))
+    offer_waitlist = False
     if request.method == "POST":
         try:
             booking = booking_services.booking_request(
@@ -69,12 +71,14 @@ def booking_new(request, pk: int):
                 message=request.POST.get("message", ""))
         except DomainError as error:
             _refusal(request, error)
+            offer_waitlist = isinstance(error, BookingConflict)
         else:
             messages.success(request, _("Your request is sent. The lender will answer soon.")
                              if booking.status == Booking.Status.REQUESTED
                              else _("Booked! The loan is confirmed."))
             return redirect("booking-detail", booking_id=booking.pk)
     context = {
+        "offer_waitlist": offer_waitlist,
         "listing": listing, "communities": communities, "start": start, "end": end,
         "start_value": timezone.localtime(start).strftime(DATETIME_INPUT),
         "end_value": timezone.localtime(end).strftime(DATETIME_INPUT),
@@ -90,6 +94,22 @@ def booking_quote(request, pk: int):
     context = {"listing": listing, **_quote_context(
         listing, _parse_local(request.GET.get("start")), _parse_local(request.GET.get("end")))}
     return render(request, "bookings/_quote.html", context)
+
+
+@login_required
+@require_POST
+def waitlist_new(request, pk: int):
+    start, end = _parse_local(request.POST.get("start")), _parse_local(request.POST.get("end"))
+    try:
+        if start is None or end is None:
+            raise DomainError(_("Choose a valid period to wait for."))
+        waitlist_services.waitlist_join(actor=request.user, listing_id=pk, start=start, end=end)
+    except DomainError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("You are on the waitlist: we will tell you as soon as a "
+                                    "unit frees up in that period."))
+    return redirect("booking-new", pk=pk)
 
 
 @login_required
@@ -264,6 +284,7 @@ urlpatterns = [
     path("listings/<int:pk>/book/", booking_new, name="booking-new"),
     path("listings/<int:pk>/book/quote/", booking_quote, name="booking-quote"),
     path("listings/<int:pk>/calendar/", listing_calendar, name="listing-calendar"),
+    path("listings/<int:pk>/waitlist/", waitlist_new, name="waitlist-new"),
     path("my/bookings/", my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/", booking_detail, name="booking-detail"),
     path("bookings/<int:booking_id>/conditions/", condition_report_new,

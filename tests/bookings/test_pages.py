@@ -103,3 +103,16 @@ def test_lender_calendar_shows_bookings_and_the_private_feed(client, owner, memb
     assert "Member Lee" in html
     client.force_login(member)
     assert client.get(f"/listings/{drill.pk}/calendar/").status_code == 302
+
+
+def test_a_taken_period_offers_the_waitlist(client, outsider, requested, drill, period):
+    from bookings.models import WaitlistEntry
+
+    client.force_login(outsider)
+    page = client.post(f"/listings/{drill.pk}/book/", {
+        "start": local(period[0]), "end": local(period[1])}, HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-testid="join-waitlist"' in page.content.decode()
+    client.post(f"/listings/{drill.pk}/waitlist/", {"start": local(period[0]),
+                                                     "end": local(period[1])})
+    entry = WaitlistEntry.objects.get()
+    assert (entry.user, entry.start, entry.end) == (outsider, period[0], period[1])

@@ -52,3 +52,16 @@ def test_reviews_close_after_14_days_and_lone_reviews_are_published(completed, o
     assert reviews_publish_closed_windows(now=later) == 1
     review.refresh_from_db()
     assert review.published_at is not None
+
+
+def test_averages_count_only_published_reviews(completed, owner, member, client):
+    from bookings.selectors import rating_summary
+
+    review_create(actor=member, booking=completed, rating=4)
+    assert rating_summary(subject=owner) == {"average": None, "count": 0}
+    review_create(actor=owner, booking=completed, rating=5)
+    assert rating_summary(subject=owner) == {"average": 4, "count": 1}
+    assert rating_summary(listing=completed.listing) == {"average": 4, "count": 1}
+    assert rating_summary(subject=member) == {"average": 5, "count": 1}
+    page = client.get(f"/people/{owner.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "★ 4" in page and "1 review" in page
