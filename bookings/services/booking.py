@@ -242,7 +242,7 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
     side = next((s for s in (LENDER, BORROWER) if s in sides
                  and s in TRANSITIONS[action].actors), None)
     if side is None:
-        raise InvalidTransition(_("You cannot %(action)s this booking.") % {"action": action})
+        raise InvalidTransition(_("You cannot take that step on this booking."))
     now = timezone.now()
     fields = {}
     if action == "pickup":
