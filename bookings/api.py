@@ -143,7 +143,10 @@ class BookingActionSerializer(serializers.Serializer):
 class BookingAction(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=BookingActionSerializer, responses=BookingDetailSerializer)
+    @extend_schema(request=BookingActionSerializer, responses=BookingDetailSerializer,
+                   operation_id="v1_bookings_action",
+                   description="approve, decline, cancel, pickup, return, complete, dispute, "
+                               "no_show")
     def post(self, request, booking_id: int, action: str):
         viewer = Viewer.of(request.user)
         booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)

@@ -9,11 +9,20 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.services import user_create
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    # Services called directly speak the active language; tests read them
+    # in English. Requests still pick their language from the browser.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

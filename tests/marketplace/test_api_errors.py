@@ -61,3 +61,11 @@ def test_the_api_docs_page_serves_its_assets_locally(client):
     html = page.content.decode()
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_the_openapi_document_is_valid_and_has_no_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/bookings/{booking_id}/{action}/" in out.read_text()
