@@ -52,6 +52,12 @@ class Booking(models.Model):
     currency = models.CharField(max_length=3, default="KRW")
     cancellation_policy = models.CharField(max_length=10, default="flexible")
 
+    # The community's rule set the booking was checked against.
+    rule_set_version = models.ForeignKey("community_rules.RuleSetVersion",
+                                         on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+")
+    late_fee = models.PositiveIntegerField(default=0)
+
     expires_at = models.DateTimeField(null=True, blank=True)
     is_overdue = models.BooleanField(default=False)
     picked_up_at = models.DateTimeField(null=True, blank=True)

@@ -37,6 +37,12 @@ class Community(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Democratic governance: a proposal is adopted when at least `quorum`
+    # percent of active members voted and at least `threshold` percent of
+    # the yes-and-no votes are yes.
+    quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), default=30)
+    threshold_percent = models.PositiveSmallIntegerField(_("threshold (%)"), default=50)
+    voting_days = models.PositiveSmallIntegerField(_("voting period (days)"), default=7)
 
     class Meta:
         verbose_name = _("community")
@@ -126,3 +132,147 @@ class MembershipEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor} {self.action} {self.user} in {self.community}"
+
+
+class Rule(models.Model):
+    """One of a community's usage rules: a type from the registry in
+    community_rules/rule_types.py and its parameters."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="rules")
+    type = models.CharField(_("rule"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["community", "type"])]
+
+    def __str__(self):
+        return f"{self.community}: {self.type} {self.params}"
+
+
+class RuleSetVersion(models.Model):
+    """Every change of a community's rules (or governance settings) makes a
+    version: what the whole rule set was afterwards, what changed, who
+    changed it or which proposal did, and when it took effect."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE,
+                                  related_name="rule_versions")
+    number = models.PositiveIntegerField()
+    rules = models.JSONField(default=list)
+    change = models.JSONField(default=dict)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    proposal = models.ForeignKey("Proposal", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    effective_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"], name="one_version_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.community} rules v{self.number}"
+
+
+class Proposal(models.Model):
+    """A member's proposal to add, change or remove a rule, or to change the
+    governance settings, put to the members' vote."""
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Add a rule")
+        CHANGE = "change", _("Change a rule")
+        REMOVE = "remove", _("Remove a rule")
+        SETTINGS = "settings", _("Change the governance settings")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open for votes")
+        ADOPTED = "adopted", _("Adopted")
+        REJECTED = "rejected", _("Rejected")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="proposals")
+    proposer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="proposals")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="proposals")
+    rule_type = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    settings = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True, max_length=3000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closes_at = models.DateTimeField()
+    effective_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # The count when it closed: {yes, no, abstain, eligible, quorum_met, threshold_met}.
+    tally = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "closes_at"])]
+
+    def __str__(self):
+        return f"{self.community}: {self.action} {self.rule_type} ({self.status})"
+
+
+class Vote(models.Model):
+    class Choice(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        ABSTAIN = "abstain", _("Abstain")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="votes")
+    choice = models.CharField(max_length=7, choices=Choice.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "voter"], name="one_vote_per_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.voter} voted {self.choice} on {self.proposal_id}"
+
+
+class Sanction(models.Model):
+    """A strike, a warning, a suspension of borrowing, or a ban, given by a
+    moderator with a reason or automatically by a rule (given_by empty)."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        STRIKE = "strike", _("Strike")
+        SUSPENSION = "suspension", _("Suspension")
+        BAN = "ban", _("Ban")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="sanctions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="sanctions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(max_length=2000)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="sanctions")
+    until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["community", "user", "kind", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"],
+                                    condition=models.Q(booking__isnull=False, kind="strike"),
+                                    name="one_strike_per_late_booking"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user} in {self.community}"

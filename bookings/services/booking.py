@@ -15,6 +15,7 @@ from bookings.services.waitlist import waitlist_notify_freed
 from bookings.transitions import BORROWER, LENDER, SYSTEM, TRANSITIONS
 from community_rules import engine as rules_engine
 from community_rules.models import Community
+from community_rules.sanctions import late_return_record
 from listings.models import Blackout, Listing, ListingUnit
 from listings.selectors import Viewer, can_manage_listing
 from marketplace import events
@@ -177,11 +178,12 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
                     rental=terms.rental, fees=terms.fees, deposit=terms.deposit,
                     total=terms.total, currency=terms.currency,
                     cancellation_policy=listing.cancellation_policy,
+                    rule_set_version=rules_engine.current_version(through),
                     # Unanswered requests lapse, at the latest when the loan would start.
                     expires_at=min(now + listing.request_expiry, start),
                 )
                 _record(booking, from_status="", actor=actor, note=message)
-                if listing.instant_booking:
+                if listing.instant_booking and not rules_engine.requires_approval(through):
                     # Instant booking: the lender approved in advance.
                     booking = apply_transition(booking, "approve", actor=None)
                 for lender_id in lender_ids(listing):
@@ -259,6 +261,8 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
             if violations:
                 raise RuleViolation(violations)
         booking = apply_transition(booking, action, actor=actor, note=note, **fields)
+        if action == "return":
+            late_return_record(booking=booking)
         other = [booking.borrower_id] if side == LENDER else lender_ids(booking.listing)
         for user_id in other:
             announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
