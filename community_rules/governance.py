@@ -234,16 +234,14 @@ def proposal_close(*, proposal: Proposal, now=None) -> Proposal:
 def _apply_adopted(proposal: Proposal, *, now) -> None:
     community = proposal.community
     rule = proposal.rule
-    if proposal.action in (Proposal.Action.CHANGE, Proposal.Action.REMOVE) and rule is None:
-        # The rule went away meanwhile (another adopted proposal): nothing to do.
-        proposal.applied_at = now
-        proposal.save(update_fields=["applied_at"])
-        return
-    _apply(community=community, action=proposal.action, actor=proposal.proposer, rule=rule,
-           rule_type=proposal.rule_type, params=proposal.params, settings=proposal.settings,
-           proposal=proposal)
+    # A rule that went away meanwhile (another adopted proposal) leaves
+    # nothing to change or remove.
+    if rule is not None or proposal.action in (Proposal.Action.ADD, Proposal.Action.SETTINGS):
+        _apply(community=community, action=proposal.action, actor=proposal.proposer,
+               rule=rule, rule_type=proposal.rule_type, params=proposal.params,
+               settings=proposal.settings, proposal=proposal)
     proposal.applied_at = now
-    proposal.save(update_fields=["applied_at"])
+    Proposal.objects.filter(pk=proposal.pk).update(applied_at=now)
 
 
 def proposals_close_due(*, now=None) -> int:
