@@ -156,6 +156,8 @@ def proposal_create(*, actor, community: Community, action: str, rule_type: str 
             raise ValidationFailed(fields={"rule_id": [_("Name one of this community's "
                                                          "rules.")]})
         rule_type = rule.type
+        if action == Proposal.Action.REMOVE:
+            params = rule.params  # kept, so the proposal can say what goes
     if action in (Proposal.Action.ADD, Proposal.Action.CHANGE):
         params = clean_rule(rule_type, params if params is not None else {})
     elif action == Proposal.Action.SETTINGS:

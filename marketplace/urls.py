@@ -11,6 +11,7 @@ from marketplace.api import not_found_json
 api_v1 = [
     path("", include("accounts.api")),
     path("", include("community_rules.api")),
+    path("", include("community_rules.api_governance")),
     path("", include("listings.api")),
     path("", include("bookings.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape.
