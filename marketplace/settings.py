@@ -271,6 +271,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.Booking.Status",
+        "ProposalStatusEnum": "community_rules.models.Proposal.Status",
+        "MembershipStatusEnum": "community_rules.models.Membership.Status",
+        "ListingStatusEnum": "listings.models.Listing.Status",
+        "ExtensionStatusEnum": "bookings.models.Extension.Status",
+    },
 }
 
 # --- the marketplace ------------------------------------------------------
