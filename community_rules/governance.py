@@ -9,7 +9,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community_rules.models import Community, Membership, Proposal, Rule, RuleSetVersion, Vote
+from community_rules.models import (
+    Community,
+    Membership,
+    ModerationLog,
+    Proposal,
+    Rule,
+    RuleSetVersion,
+    Vote,
+)
 from community_rules.rule_types import clean_rule, describe
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -67,6 +75,10 @@ def _apply(*, community: Community, action: str, actor, rule: Rule | None = None
         community.save(update_fields=list(settings))
     version = _record_version(community=community, change=change, actor=actor,
                               proposal=proposal)
+    ModerationLog.objects.create(
+        community=community, actor=actor, action=f"rules_{action}",
+        target=f"version {version.number}",
+        reason=_("By proposal %(id)s") % {"id": proposal.pk} if proposal else "")
     events.send_to_group_on_commit(f"community.{community.pk}", {
         "type": "notification", "kind": "rules_changed", "community": community.slug,
         "version": version.number})

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community_rules.models import Community, Membership, Sanction
+from community_rules.models import Community, Membership, ModerationLog, Sanction
 from marketplace import events
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 
@@ -100,6 +100,10 @@ def sanction_give(*, actor, community: Community, user, kind: str, reason: str,
     sanction = Sanction.objects.create(community=community, user=user, kind=kind,
                                        reason=reason, given_by=actor,
                                        until=until if kind == Sanction.Kind.SUSPENSION else None)
+    if kind == Sanction.Kind.BAN:
+        Membership.objects.filter(pk=theirs.pk).update(status=Membership.Status.BANNED)
+    ModerationLog.objects.create(community=community, actor=actor, action=f"sanction_{kind}",
+                                 target=str(user), reason=reason)
     _tell(sanction)
     if kind == Sanction.Kind.STRIKE:
         _suspend_after_strikes(community, user, now=now)

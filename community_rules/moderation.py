@@ -1,0 +1,261 @@
+"""Reports, the moderation queue, tiered complaints and the audit log."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community_rules.models import (
+    Community,
+    Complaint,
+    ComplaintStep,
+    Membership,
+    ModerationLog,
+    Report,
+    Sanction,
+)
+from marketplace import events
+from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+
+PARTY_DAYS = 3
+MODERATOR_DAYS = 3
+STAFF_DAYS = 7
+
+
+def log(*, community: Community | None, actor, action: str, target: str,
+        reason: str = "") -> ModerationLog:
+    return ModerationLog.objects.create(community=community, actor=actor, action=action,
+                                        target=target[:200], reason=reason)
+
+
+def _moderates(user, community: Community | None) -> bool:
+    if community is None:
+        return bool(user.is_staff)
+    return Membership.objects.filter(community=community, user=user, status="active",
+                                     role__in=["moderator", "owner"]).exists()
+
+
+# --- reports ----------------------------------------------------------------
+
+def _report_target(*, actor, target_type: str, target_id: int, community_slug: str | None):
+    """What is reported, and whose queue it goes to: the community it is
+    shared in (or that owns it), else city staff."""
+    from accounts.models import User
+    from listings.models import Listing
+    from listings.selectors import Viewer, listing_get
+
+    if target_type == Report.TargetType.LISTING:
+        listing = listing_get(listing_id=target_id, viewer=Viewer.of(actor))
+        if listing.owner_community_id:
+            return listing, listing.owner_community
+        if listing.visibility == Listing.Visibility.COMMUNITIES:
+            return listing, listing.communities.first()
+        return listing, None
+    if target_type == Report.TargetType.USER:
+        person = User.objects.filter(pk=target_id, is_active=True).first()
+        if person is None:
+            raise NotFound()
+        community = None
+        if community_slug:
+            community = Community.objects.filter(
+                slug=community_slug, memberships__user=actor,
+                memberships__status="active").first()
+            if community is None:
+                raise NotFound()
+        return person, community
+    if target_type == Report.TargetType.MESSAGE:
+        # Messages arrive with real-time chat; until then there is none to report.
+        raise NotFound()
+    raise ValidationFailed(fields={"target_type": [_("Report a listing, a person or a "
+                                                     "message.")]})
+
+
+@transaction.atomic
+def report_create(*, actor, target_type: str, target_id: int, reason: str,
+                  community: str | None = None) -> Report:
+    """Anyone signed in reports something they can see, with a reason."""
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("Say what is wrong.")]})
+    _target, queue = _report_target(actor=actor, target_type=target_type, target_id=target_id,
+                                    community_slug=community)
+    report = Report.objects.create(reporter=actor, target_type=target_type,
+                                   target_id=target_id, community=queue, reason=reason)
+    if queue is not None:
+        for user_id in queue.memberships.filter(
+                status="active", role__in=["moderator", "owner"]).values_list("user_id",
+                                                                               flat=True):
+            events.send_to_user_on_commit(user_id, {
+                "type": "notification", "kind": "report_filed", "report": report.pk,
+                "community": queue.slug})
+    return report
+
+
+def report_queue(*, viewer, community: Community | None = None):
+    """Open reports the viewer handles: their communities', or (staff) the
+    city's own queue."""
+    reports = Report.objects.filter(status=Report.Status.OPEN)
+    if community is not None:
+        if not _moderates(viewer, community):
+            raise Forbidden(_("Only moderators see the reports."))
+        return reports.filter(community=community)
+    if not viewer.is_staff:
+        raise Forbidden(_("Only city staff see this queue."))
+    return reports.filter(community__isnull=True)
+
+
+def _offender(report: Report):
+    from accounts.models import User
+    from listings.models import Listing
+
+    if report.target_type == Report.TargetType.LISTING:
+        listing = Listing.objects.get(pk=report.target_id)
+        return listing.owner, listing
+    return User.objects.get(pk=report.target_id), None
+
+
+@transaction.atomic
+def report_handle(*, actor, report: Report, outcome: str, note: str = "",
+                  until=None) -> Report:
+    """A moderator (or city staff, for the city's queue) dismisses a report,
+    hides the listing, warns, suspends or bans the person responsible."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if not _moderates(actor, report.community):
+        raise Forbidden(_("Only the community's moderators handle this report."))
+    if report.status != Report.Status.OPEN:
+        raise Conflict(_("This report has already been handled."))
+    if outcome not in Report.Outcome.values:
+        raise ValidationFailed(fields={"outcome": [_("Choose what to do.")]})
+    person, listing = _offender(report)
+    reason = note or report.reason
+    if outcome == Report.Outcome.HIDE_LISTING:
+        if listing is None:
+            raise ValidationFailed(fields={"outcome": [_("Only a listing can be hidden.")]})
+        listing.status = "paused"
+        listing.save(update_fields=["status", "updated_at"])
+    elif outcome in (Report.Outcome.WARN, Report.Outcome.SUSPEND, Report.Outcome.BAN):
+        kind = {"warn": Sanction.Kind.WARNING, "suspend": Sanction.Kind.SUSPENSION,
+                "ban": Sanction.Kind.BAN}[outcome]
+        if report.community is None:
+            raise ValidationFailed(fields={"outcome": [
+                _("City staff hide listings or dismiss; sanctions belong to communities.")]})
+        if kind == Sanction.Kind.SUSPENSION and (until is None or until <= timezone.now()):
+            raise ValidationFailed(fields={"until": [_("A suspension needs an end in the "
+                                                       "future.")]})
+        Sanction.objects.create(community=report.community, user=person, kind=kind,
+                                reason=reason, given_by=actor,
+                                until=until if kind == Sanction.Kind.SUSPENSION else None)
+        if kind == Sanction.Kind.BAN:
+            Membership.objects.filter(community=report.community, user=person).update(
+                status=Membership.Status.BANNED)
+        events.send_to_user_on_commit(person.pk, {
+            "type": "notification", "kind": f"sanction_{kind}", "reason": reason,
+            "community": report.community.slug})
+    report.status = (Report.Status.DISMISSED if outcome == Report.Outcome.DISMISS
+                     else Report.Status.ACTIONED)
+    report.outcome, report.note = outcome, note
+    report.handled_by, report.handled_at = actor, timezone.now()
+    report.save()
+    log(community=report.community, actor=actor, action=f"report_{outcome}",
+        target=f"{report.target_type} {report.target_id}", reason=reason)
+    return report
+
+
+# --- complaints -------------------------------------------------------------
+
+def _step(complaint: Complaint, action: str, actor, text: str = "") -> None:
+    ComplaintStep.objects.create(complaint=complaint, tier=complaint.tier, action=action,
+                                 actor=actor, text=text)
+
+
+def _parties(booking):
+    from bookings.services.booking import lender_ids
+
+    return {booking.borrower_id, *lender_ids(booking.listing)}
+
+
+@transaction.atomic
+def complaint_raise(*, actor, booking, text: str) -> Complaint:
+    """A borrower or lender complains about a booking. It goes first to the
+    other party, who has three days to settle it."""
+    if actor.pk not in _parties(booking):
+        raise NotFound()
+    if not text.strip():
+        raise ValidationFailed(fields={"text": [_("Say what went wrong.")]})
+    if booking.complaints.filter(status=Complaint.Status.OPEN, raised_by=actor).exists():
+        raise Conflict(_("You already have an open complaint about this booking."))
+    complaint = Complaint.objects.create(booking=booking, raised_by=actor, text=text,
+                                         deadline=timezone.now() + timedelta(days=PARTY_DAYS))
+    _step(complaint, "raised", actor, text)
+    for user_id in _parties(booking) - {actor.pk}:
+        events.send_to_user_on_commit(user_id, {
+            "type": "notification", "kind": "complaint_raised", "complaint": complaint.pk,
+            "booking": booking.pk})
+    return complaint
+
+
+def _may_resolve(user, complaint: Complaint) -> bool:
+    booking = complaint.booking
+    if complaint.tier == Complaint.Tier.PARTY:
+        return user.pk in _parties(booking)
+    # Above the first tier nobody decides their own case: a moderator who is
+    # a party to the booking does not settle the complaint.
+    if user.pk in _parties(booking):
+        return False
+    if complaint.tier == Complaint.Tier.MODERATORS:
+        return booking.community is not None and _moderates(user, booking.community)
+    return bool(user.is_staff)
+
+
+@transaction.atomic
+def complaint_respond(*, actor, complaint: Complaint, text: str) -> Complaint:
+    """Whoever holds the complaint at its tier (or a party) adds an answer."""
+    if actor.pk not in _parties(complaint.booking) and not _may_resolve(actor, complaint):
+        raise NotFound()
+    _step(complaint, "answered", actor, text)
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(*, actor, complaint: Complaint, outcome: str) -> Complaint:
+    """Settled: by the parties at the first tier, by the moderators at the
+    second, by city staff at the last. The outcome is recorded."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not _may_resolve(actor, complaint):
+        if actor.pk in _parties(complaint.booking):
+            raise Forbidden(_("The complaint is now with %(tier)s.")
+                            % {"tier": complaint.get_tier_display()})
+        raise NotFound()
+    if complaint.status != Complaint.Status.OPEN:
+        raise InvalidTransition(_("This complaint is already resolved."))
+    if not outcome.strip():
+        raise ValidationFailed(fields={"outcome": [_("Record how it was settled.")]})
+    complaint.status, complaint.outcome, complaint.resolved_by = (
+        Complaint.Status.RESOLVED, outcome, actor)
+    complaint.save(update_fields=["status", "outcome", "resolved_by"])
+    _step(complaint, "resolved", actor, outcome)
+    if complaint.booking.community_id:
+        log(community=complaint.booking.community, actor=actor, action="complaint_resolved",
+            target=f"booking {complaint.booking_id}", reason=outcome)
+    return complaint
+
+
+def complaints_escalate_due(*, now=None) -> int:
+    """The job: complaints not settled by their deadline move up a tier."""
+    now = now or timezone.now()
+    moved = 0
+    for complaint in Complaint.objects.filter(status=Complaint.Status.OPEN, deadline__lte=now
+                                              ).exclude(tier=Complaint.Tier.STAFF):
+        with transaction.atomic():
+            locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+            if locked.status != Complaint.Status.OPEN or locked.deadline > now:
+                continue
+            to_moderators = (locked.tier == Complaint.Tier.PARTY
+                             and locked.booking.community_id is not None)
+            locked.tier = Complaint.Tier.MODERATORS if to_moderators else Complaint.Tier.STAFF
+            locked.deadline = now + timedelta(days=MODERATOR_DAYS if to_moderators
+                                              else STAFF_DAYS)
+            locked.save(update_fields=["tier", "deadline"])
+            _step(locked, "escalated", None)
+            moved += 1
+    return moved
