@@ -1,0 +1,133 @@
+"""Reports, the moderation queue and complaints (shared/API.md)."""
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings.selectors import booking_get
+from community_rules import moderation
+from community_rules.models import Complaint, Report
+from community_rules.selectors import community_get
+from listings.selectors import Viewer
+from marketplace.errors import NotFound
+
+
+class ReportIn(serializers.Serializer):
+    target_type = serializers.ChoiceField(choices=Report.TargetType.choices)
+    target_id = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=3000)
+    community = serializers.SlugField(required=False)
+
+
+class ReportOut(serializers.ModelSerializer):
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "target_type", "target_id", "community", "reason", "status", "outcome",
+                  "note", "created_at", "handled_at"]
+
+
+class Reports(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReportIn, responses={201: ReportOut})
+    def post(self, request):
+        params = ReportIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        report = moderation.report_create(actor=request.user, **params.validated_data)
+        return Response(ReportOut(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("community", str)],
+                   responses=ReportOut(many=True),
+                   description="The open reports the caller handles: a community's "
+                               "(moderators) or, without `community`, the city's (staff).")
+    def get(self, request):
+        slug = request.query_params.get("community")
+        community = community_get(slug=slug, viewer=request.user) if slug else None
+        reports = moderation.report_queue(viewer=request.user, community=community)
+        return Response(ReportOut(reports.select_related("community")[:200], many=True).data)
+
+
+class HandleIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Report.Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    until = serializers.DateTimeField(required=False)
+
+
+class ReportHandle(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=HandleIn, responses=ReportOut)
+    def post(self, request, report_id: int):
+        report = Report.objects.filter(pk=report_id).first()
+        if report is None:
+            raise NotFound()
+        params = HandleIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        report = moderation.report_handle(actor=request.user, report=report,
+                                          **params.validated_data)
+        return Response(ReportOut(report).data)
+
+
+class ComplaintIn(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ComplaintOut(serializers.ModelSerializer):
+    steps = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "booking", "raised_by", "text", "tier", "status", "deadline",
+                  "outcome", "created_at", "steps"]
+
+    def get_steps(self, complaint) -> list[dict]:
+        return [{"tier": s.tier, "action": s.action, "actor": s.actor_id, "text": s.text,
+                 "at": s.created_at} for s in complaint.steps.all()]
+
+
+class BookingComplaints(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ComplaintIn, responses={201: ComplaintOut})
+    def post(self, request, booking_id: int):
+        booking = booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
+        params = ComplaintIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        complaint = moderation.complaint_raise(actor=request.user, booking=booking,
+                                               text=params.validated_data["text"])
+        return Response(ComplaintOut(complaint).data, status=status.HTTP_201_CREATED)
+
+
+class ResolveIn(serializers.Serializer):
+    outcome = serializers.CharField(max_length=3000)
+
+
+class ComplaintResolve(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ResolveIn, responses=ComplaintOut)
+    def post(self, request, complaint_id: int):
+        complaint = Complaint.objects.select_related("booking__listing").filter(
+            pk=complaint_id).first()
+        if complaint is None:
+            raise NotFound()
+        params = ResolveIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        complaint = moderation.complaint_resolve(actor=request.user, complaint=complaint,
+                                                 outcome=params.validated_data["outcome"])
+        return Response(ComplaintOut(complaint).data)
+
+
+urlpatterns = [
+    path("reports/", Reports.as_view(), name="api-reports"),
+    path("reports/<int:report_id>/handle/", ReportHandle.as_view(), name="api-report-handle"),
+    path("bookings/<int:booking_id>/complaints/", BookingComplaints.as_view(),
+         name="api-booking-complaints"),
+    path("complaints/<int:complaint_id>/resolve/", ComplaintResolve.as_view(),
+         name="api-complaint-resolve"),
+]
