@@ -16,6 +16,9 @@ from accounts.services import user_create
 
 PASSWORD = "correct-horse-battery"
 
+# Fixtures shared across folders: listings to book, bookings in each state.
+pytest_plugins = ["tests.fixtures.bookings"]
+
 
 @pytest.fixture(autouse=True)
 def _english_outside_requests():

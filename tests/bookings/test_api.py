@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bookings.models import Booking
-from tests.bookings.conftest import make_listing
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_my_bookings_lists_only_mine_by_role(api_as, owner, member, outsider, re
 def test_bookings_list_has_a_fixed_query_count(api_as, owner, django_assert_max_num_queries):
     from accounts.services import user_create
     from bookings.services.booking import booking_request
-    from tests.bookings.conftest import tomorrow_at
+    from tests.fixtures.bookings import tomorrow_at
 
     listing = make_listing(owner, units=30)
     for i in range(30):

@@ -12,7 +12,7 @@ from accounts.services import user_create
 from bookings.models import Booking, BookingTransition
 from bookings.services.booking import booking_act, booking_request
 from marketplace.errors import BookingConflict, DomainError
-from tests.bookings.conftest import make_listing
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

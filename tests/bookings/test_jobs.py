@@ -56,7 +56,7 @@ def test_returned_bookings_complete_after_the_inspection_window(picked_up, owner
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_expiring_at_once_expire_each_request_once(owner, member, outsider):
-    from tests.bookings.conftest import make_listing, tomorrow_at
+    from tests.fixtures.bookings import make_listing, tomorrow_at
 
     listing = make_listing(owner, units=2)
     from bookings.services.booking import booking_request

@@ -8,7 +8,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingTransition
 from bookings.services.booking import booking_act, booking_request
 from marketplace.errors import BookingConflict, Forbidden, InvalidTransition, ValidationFailed
-from tests.bookings.conftest import make_listing, tomorrow_at
+from tests.fixtures.bookings import make_listing, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 S = Booking.Status

@@ -13,7 +13,7 @@ from accounts.services import user_create
 from bookings.models import Booking
 from bookings.services.booking import booking_act, booking_request
 from marketplace.errors import DomainError
-from tests.bookings.conftest import make_listing, tomorrow_at
+from tests.fixtures.bookings import make_listing, tomorrow_at
 
 request_step = st.tuples(st.just("request"), st.integers(0, 3), st.integers(0, 47),
                          st.integers(1, 30))

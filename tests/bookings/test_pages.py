@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ShareCompany
 from bookings.models import Booking
-from tests.bookings.conftest import make_listing
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 

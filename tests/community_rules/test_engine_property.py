@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bookings.models import Booking
 from community_rules import engine
 from community_rules.models import Community, Membership, Rule
-from tests.bookings.conftest import make_listing
+from tests.fixtures.bookings import make_listing
 
 DAY = timedelta(days=1)
 

@@ -19,7 +19,7 @@ from community_rules.governance import (
 )
 from community_rules.models import Community, Membership, Proposal, Rule, Vote
 from marketplace.errors import Conflict, Forbidden, RuleViolation
-from tests.bookings.conftest import make_listing, tomorrow_at
+from tests.fixtures.bookings import make_listing, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from community_rules.moderation import (
 )
 from community_rules.sanctions import sanction_give
 from marketplace.errors import Forbidden, NotFound, RuleViolation
-from tests.bookings.conftest import make_listing, tomorrow_at
+from tests.fixtures.bookings import make_listing, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 

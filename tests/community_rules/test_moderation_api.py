@@ -1,7 +1,7 @@
 import pytest
 
 from community_rules.models import Community, Membership
-from tests.bookings.conftest import make_listing
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from community_rules.models import Community, Membership, Sanction
 from community_rules.rule_types import clean_rule, describe
 from listings.models import Category
 from marketplace.errors import RuleViolation, ValidationFailed
-from tests.bookings.conftest import make_listing, tomorrow_at
+from tests.fixtures.bookings import make_listing, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 

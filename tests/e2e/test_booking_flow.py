@@ -8,9 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, Review
-from tests.bookings.conftest import make_listing
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.fixtures.bookings import make_listing
 
 
 def test_request_approve_pickup_return_review(new_page, owner, member):
