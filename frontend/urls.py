@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("frontend.views.communities")),
     path("", include("frontend.views.companies")),
     path("", include("frontend.views.bookings")),
+    path("", include("frontend.views.governance")),
 ]

@@ -142,3 +142,18 @@ def body_of(message) -> str:
             if part.get_content_type() == "text/plain":
                 return part.get_payload(decode=True).decode()
     return message.get_payload(decode=True).decode()
+
+
+def run_job(job, **kwargs):
+    """Run a background job as the task worker would: in its own thread with
+    its own database connection (not on Playwright's event-loop thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work():
+        try:
+            return job(**kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
