@@ -20,6 +20,7 @@ from bookings.services import extension as extension_services
 from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
+from frontend.refusals import show_refusal
 from listings.selectors import Viewer, can_manage_listing, listing_get
 from marketplace.errors import BookingConflict, DomainError
 
@@ -34,16 +35,6 @@ def _parse_local(value: str | None) -> datetime | None:
         return timezone.make_aware(datetime.strptime(value, DATETIME_INPUT))
     except ValueError:
         return None
-
-
-def _refusal(request, error: DomainError) -> None:
-    """Show a refusal: every broken rule on its own line."""
-    violations = error.extra.get("violations")
-    if violations:
-        for violation in violations:
-            messages.error(request, violation["message"])
-    else:
-        messages.error(request, error.message)
 
 
 def _quote_context(listing, start, end) -> dict:
@@ -70,7 +61,7 @@ def booking_new(request, pk: int):
                 community=request.POST.get("community") or None,
                 message=request.POST.get("message", ""))
         except DomainError as error:
-            _refusal(request, error)
+            show_refusal(request, error)
             offer_waitlist = isinstance(error, BookingConflict)
         else:
             messages.success(request, _("Your request is sent. The lender will answer soon.")
@@ -105,7 +96,7 @@ def waitlist_new(request, pk: int):
             raise DomainError(_("Choose a valid period to wait for."))
         waitlist_services.waitlist_join(actor=request.user, listing_id=pk, start=start, end=end)
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("You are on the waitlist: we will tell you as soon as a "
                                     "unit frees up in that period."))
@@ -162,7 +153,7 @@ def booking_action(request, booking_id: int, action: str):
         booking_services.booking_act(actor=request.user, booking=booking, action=action,
                                      note=request.POST.get("note", ""))
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Done: the booking is now “%(status)s”.") % {
             "status": Booking.objects.get(pk=booking.pk).get_status_display()})
@@ -179,7 +170,7 @@ def condition_report_new(request, booking_id: int):
             condition=request.POST.get("condition", ""), note=request.POST.get("note", ""),
             photos=request.FILES.getlist("photos"))
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("The condition is recorded."))
     return _back_to(booking.pk)
@@ -197,7 +188,7 @@ def review_new(request, booking_id: int):
         review_services.review_create(actor=request.user, booking=booking, rating=rating,
                                       text=request.POST.get("text", ""))
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Thank you. Your review appears when the other side has "
                                     "written theirs, or in 14 days."))
@@ -215,7 +206,7 @@ def extension_new(request, booking_id: int):
         extension_services.extension_request(actor=request.user, booking=booking,
                                              new_end=new_end)
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Your request for more time is sent to the lender."))
     return _back_to(booking.pk)
@@ -230,7 +221,7 @@ def extension_decide(request, extension_id: int, decision: str):
         extension_services.extension_decide(actor=request.user, extension=extension,
                                             approve=decision == "approve")
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     return _back_to(extension.booking_id)
 
 
@@ -248,7 +239,7 @@ def listing_calendar(request, pk: int):
             calendar_services.calendar_import_set(actor=request.user, listing=listing,
                                                   url=request.POST.get("import_url", "").strip())
         except DomainError as error:
-            _refusal(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("The external calendar is saved."))
         return redirect("listing-calendar", pk=listing.pk)

@@ -23,6 +23,7 @@ from community_rules.models import (
 )
 from community_rules.rule_types import REGISTRY, describe
 from community_rules.selectors import community_get, membership_get
+from frontend.refusals import show_refusal
 from marketplace.errors import DomainError, Forbidden
 
 # The rule types a proposal form offers, with the params each needs.
@@ -61,12 +62,6 @@ def _params_from(post, rule_type: str) -> dict:
     return params
 
 
-def _refusal(request, error: DomainError) -> None:
-    fields = error.extra.get("fields") or {}
-    details = [m for messages_ in fields.values() for m in messages_]
-    messages.error(request, " ".join(details) if details else error.message)
-
-
 def charter(request, slug: str):
     community = community_get(slug=slug, viewer=request.user)
     membership = membership_get(community=community, user=request.user)
@@ -89,7 +84,7 @@ def rule_new(request, slug: str):
         governance.rule_add(actor=request.user, community=community, type=rule_type,
                             params=_params_from(request.POST, rule_type))
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("The rule is in force."))
     return redirect("community-charter", slug=community.slug)
@@ -103,7 +98,7 @@ def rule_delete(request, slug: str, rule_id: int):
     try:
         governance.rule_remove(actor=request.user, rule=rule)
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("The rule is removed."))
     return redirect("community-charter", slug=community.slug)
@@ -129,7 +124,7 @@ def proposal_new(request, slug: str):
                 rule_id=int(request.POST["rule_id"]) if request.POST.get("rule_id") else None,
                 closes_at=closes_at, reason=request.POST.get("reason", ""))
         except DomainError as error:
-            _refusal(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("Your proposal is open for votes."))
             return redirect("proposal-detail", proposal_id=proposal.pk)
@@ -181,7 +176,7 @@ def proposal_vote(request, proposal_id: int):
         governance.vote_cast(actor=request.user, proposal=proposal,
                              choice=request.POST.get("choice", ""))
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Your vote is counted. You can change it until the vote "
                                     "closes."))
@@ -234,7 +229,7 @@ def report_handle(request, slug: str, report_id: int):
                                  outcome=request.POST.get("outcome", ""),
                                  note=request.POST.get("note", ""), until=until)
     except DomainError as error:
-        _refusal(request, error)
+        show_refusal(request, error)
     return redirect("community-dashboard", slug=community.slug)
 
 
