@@ -1,0 +1,312 @@
+"""Finding listings: text in Korean and English, filters, distance, sort.
+
+Text matching gives the same answers on PostgreSQL and SQLite because both
+match against the same tokens, made here in Python:
+
+- every listing keeps `search_tokens`: its words (title, description,
+  category names in both languages, district), lowercased; Latin words also
+  without a plural "s"; and for Hangul, every syllable and every pair of
+  neighbouring syllables, so 드릴 finds 전동드릴 written without a space;
+- a query word in Hangul must have all its syllable pairs among a listing's
+  tokens (one syllable: that syllable); a Latin or digit word must begin
+  some token ("dri" finds "drill"), or, from three letters, appear inside
+  the title ("ject" finds "Projector").
+
+PostgreSQL answers with a GIN index over to_tsvector('simple', tokens) and a
+pg_trgm index over lower(title) (migration 0003); SQLite with LIKE over the
+same tokens.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ASin, Cos, Lower, Power, Radians, Sin, Sqrt
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from listings.models import Category, Listing
+from listings.selectors import Viewer, visible_listings
+from marketplace.errors import ValidationFailed
+
+WORD = re.compile(r"[^\W_]+")
+HANGUL = re.compile(r"^[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+$")
+EARTH_RADIUS_KM = 6371.0
+KINDS = {choice.value for choice in Listing.Kind}
+SORTS = {"relevance", "newest", "distance", "price"}
+
+
+def _words(text: str) -> list[str]:
+    return WORD.findall(unicodedata.normalize("NFC", text or "").casefold())
+
+
+def _is_hangul(word: str) -> bool:
+    return bool(HANGUL.match(word))
+
+
+def _stem(word: str) -> str:
+    """A crude plural stem for Latin words: drills → drill."""
+    return word[:-1] if len(word) >= 4 and word.endswith("s") and not word.endswith("ss") \
+        else word
+
+
+def _tokens_of_word(word: str) -> set[str]:
+    if _is_hangul(word):
+        return {word, *word, *(word[i:i + 2] for i in range(len(word) - 1))}
+    return {word, _stem(word)}
+
+
+def search_tokens_for(listing: Listing) -> str:
+    """The listing's search tokens, space-separated between spaces."""
+    category = listing.category
+    texts = [listing.title, listing.description, listing.district]
+    for cat in (category, category.parent if category and category.parent_id else None):
+        if cat is not None:
+            texts += [cat.name_en, cat.name_ko, cat.slug.replace("-", " ")]
+    tokens = set()
+    for text in texts:
+        for word in _words(text):
+            tokens |= _tokens_of_word(word)
+    return " " + " ".join(sorted(tokens)) + " "
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    exact: tuple[str, ...]  # tokens that must all be present (Hangul)
+    prefix: str = ""        # a token must start with this (Latin, digits)
+
+
+def _query_words(q: str) -> list[QueryWord]:
+    words = []
+    for word in _words(q):
+        if _is_hangul(word):
+            grams = [word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]
+            words.append(QueryWord(exact=tuple(dict.fromkeys(grams))))
+        else:
+            words.append(QueryWord(exact=(), prefix=_stem(word)))
+    return words
+
+
+def _tsquery_for(word: QueryWord) -> str:
+    # Lexemes are quoted; user text never reaches SQL except as a parameter.
+    def lexeme(token: str) -> str:
+        return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    if word.exact:
+        return " & ".join(lexeme(token) for token in word.exact)
+    return lexeme(word.prefix) + ":*"
+
+
+def _text_match(words: list[QueryWord]) -> Q:
+    """Every query word must match, in the same way on both databases."""
+    condition = Q()
+    postgres = connection.vendor == "postgresql"
+    for word in words:
+        if postgres:
+            matched = Q(search_vector=SearchQuery(_tsquery_for(word), config="simple",
+                                                  search_type="raw"))
+        elif word.exact:
+            matched = Q()
+            for token in word.exact:
+                matched &= Q(search_tokens__contains=f" {token} ")
+        else:
+            matched = Q(search_tokens__contains=f" {word.prefix}")
+        if word.prefix and len(word.prefix) >= 3:
+            matched |= Q(title_lower__contains=word.prefix)
+        condition &= matched
+    return condition
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    q: str = ""
+    kind: str = ""
+    category: str = ""
+    community: str = ""
+    company: str = ""
+    free: bool = False
+    max_price: int | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    available_from: datetime | None = None
+    available_to: datetime | None = None
+    verified_company: bool = False
+    sort: str = ""
+
+
+def _flag(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _aware(value: str, field: str, errors: dict) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            errors[field] = [_("Give a date and time like 2026-05-01T10:00.")]
+            return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def parse_listing_query(params) -> ListingQuery:
+    """The search filters from a query string, or ValidationFailed naming
+    each bad one."""
+    get = params.get
+    errors: dict[str, list[str]] = {}
+    kind = get("kind") or ""
+    if kind and kind not in KINDS:
+        errors["kind"] = [_("Choose item, service or space.")]
+    sort = get("sort") or ""
+    if sort and sort not in SORTS:
+        errors["sort"] = [_("Sort by relevance, newest, distance or price.")]
+    max_price = None
+    if get("max_price") not in (None, ""):
+        try:
+            max_price = int(get("max_price"))
+            if max_price < 0:
+                raise ValueError
+        except ValueError:
+            errors["max_price"] = [_("The highest price is a whole number of won, 0 or more.")]
+    near = None
+    if get("near"):
+        try:
+            lat, lng = (float(part) for part in get("near").split(","))
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+            near = (lat, lng)
+        except ValueError:
+            errors["near"] = [_("Give a point as latitude,longitude, e.g. 37.55,126.92.")]
+    radius = None
+    if get("radius_km") not in (None, ""):
+        try:
+            radius = float(get("radius_km"))
+            if not 0 < radius <= 100:
+                raise ValueError
+        except ValueError:
+            errors["radius_km"] = [_("The radius is between 0 and 100 km.")]
+        if near is None and "near" not in errors:
+            errors["radius_km"] = [_("A radius needs a point: give `near` too.")]
+    if near is not None and radius is None:
+        radius = 5.0
+    if sort == "distance" and near is None and "near" not in errors:
+        errors["sort"] = [_("Sorting by distance needs a point: give `near`.")]
+    start = _aware(get("available_from") or "", "available_from", errors)
+    end = _aware(get("available_to") or "", "available_to", errors)
+    if (start is None) != (end is None) and not errors.get("available_from") and not errors.get(
+            "available_to"):
+        errors["available_to"] = [_("Give both the start and the end of the period.")]
+    elif start and end and end <= start:
+        errors["available_to"] = [_("The end must be after the start.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return ListingQuery(
+        q=(get("q") or "").strip()[:200], kind=kind, category=get("category") or "",
+        community=get("community") or "", company=get("company") or "",
+        free=_flag(get("free")), max_price=max_price, near=near, radius_km=radius,
+        available_from=start, available_to=end,
+        verified_company=_flag(get("verified_company")), sort=sort)
+
+
+def _distance_km(lat: float, lng: float):
+    """Great-circle (haversine) distance in km, with functions both
+    databases have."""
+    dlat = Radians(F("lat") - Value(lat)) / 2
+    dlng = Radians(F("lng") - Value(lng)) / 2
+    a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F("lat"))) * Power(
+        Sin(dlng), 2)
+    return ExpressionWrapper(2 * EARTH_RADIUS_KM * ASin(Sqrt(a)), output_field=FloatField())
+
+
+def _category_slugs(slug: str) -> list[str]:
+    return [slug, *Category.objects.filter(parent__slug=slug).values_list("slug", flat=True)]
+
+
+def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
+    """The active listings the viewer may see that match every filter,
+    sorted, with what a card shows loaded in a fixed number of queries."""
+    from listings.availability import available_between
+
+    listings = visible_listings(viewer).filter(status=Listing.Status.ACTIVE)
+    if query.q:
+        words = _query_words(query.q)
+        if words:
+            if connection.vendor == "postgresql":
+                listings = listings.annotate(
+                    search_vector=SearchVector("search_tokens", config="simple"))
+            listings = listings.annotate(title_lower=Lower("title")).filter(_text_match(words))
+    if query.kind:
+        listings = listings.filter(kind=query.kind)
+    if query.category:
+        listings = listings.filter(category__slug__in=_category_slugs(query.category))
+    if query.community:
+        shared = Q(communities__slug=query.community)
+        if query.community not in {c for c in _visible_community_slugs(viewer)}:
+            shared = Q(pk__in=[])  # a private community the viewer is not in: nothing
+        listings = listings.filter(pk__in=Listing.objects.filter(shared).values("pk"))
+    if query.company:
+        listings = listings.filter(company__slug=query.company)
+    if query.verified_company:
+        listings = listings.filter(company__verified_at__isnull=False)
+    if query.free:
+        listings = listings.filter(pricing=Listing.Pricing.FREE)
+    if query.max_price is not None:
+        listings = listings.filter(Q(pricing=Listing.Pricing.FREE) | Q(price__lte=query.max_price))
+    if query.near is not None:
+        lat, lng = query.near
+        # A box around the point first (indexed), then the exact distance.
+        dlat = query.radius_km / 111.0
+        dlng = query.radius_km / (111.0 * max(0.01, abs(_cos_deg(lat))))
+        listings = (listings.filter(lat__range=(lat - dlat, lat + dlat),
+                                    lng__range=(lng - dlng, lng + dlng))
+                    .annotate(distance_km=_distance_km(lat, lng))
+                    .filter(distance_km__lte=query.radius_km))
+    if query.available_from is not None:
+        listings = available_between(listings, query.available_from, query.available_to)
+
+    sort = query.sort or ("relevance" if query.q else "newest")
+    if sort == "relevance" and query.q:
+        title_hits = [When(title_lower__contains=w.prefix or w.exact[0], then=Value(1))
+                      for w in _query_words(query.q)]
+        listings = listings.annotate(
+            title_match=Case(*title_hits, default=Value(0), output_field=IntegerField())
+        ).order_by("-title_match", "-created_at", "-id")
+    elif sort == "distance":
+        listings = listings.order_by("distance_km", "-id")
+    elif sort == "price":
+        listings = listings.order_by("price", "-created_at", "-id")
+    else:
+        listings = listings.order_by("-created_at", "-id")
+    return listings.select_related("category", "company", "owner__profile").prefetch_related(
+        "photos")
+
+
+def _cos_deg(degrees: float) -> float:
+    import math
+
+    return math.cos(math.radians(degrees))
+
+
+def _visible_community_slugs(viewer: Viewer) -> set[str]:
+    from community_rules.models import Community
+
+    return set(Community.objects.filter(
+        Q(visibility=Community.Visibility.PUBLIC) | Q(pk__in=viewer.community_ids)
+    ).values_list("slug", flat=True))
