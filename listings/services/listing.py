@@ -1,0 +1,296 @@
+"""Putting things up to share: create, edit, share into communities,
+archive, blackouts. Each service is one transaction and refuses with a
+sentence the person understands."""
+
+from datetime import time, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import ShareCompany
+from accounts.selectors import is_company_staff
+from community_rules import engine as rules_engine
+from community_rules.models import Community
+from community_rules.selectors import active_community_ids, moderated_community_ids
+from listings.models import Blackout, Category, Listing, ListingUnit, OpeningHours
+from listings.search import search_tokens_for
+from listings.selectors import Viewer, can_manage_listing, visible_listings
+from marketplace.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+
+EDITABLE = {
+    "title", "description", "kind", "category", "condition", "pricing", "price", "deposit",
+    "currency", "units", "visibility", "communities", "district", "lat", "lng",
+    "instant_booking", "min_duration", "max_duration", "lead_time", "cancellation_policy",
+    "opening_hours", "status",
+}
+MAX_UNITS = 100
+
+
+class _Errors:
+    """Collects every field's problem, so a form shows them all at once."""
+
+    def __init__(self):
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(fields=self.fields)
+
+
+def _choice(errors, field, value, choices):
+    if value not in {c.value for c in choices}:
+        errors.add(field, _("Choose one of: %(options)s.") % {
+            "options": ", ".join(c.value for c in choices)})
+
+
+def _check(listing: Listing, *, units: int, community_slugs, opening_hours, errors: _Errors,
+           actor) -> tuple[list[Community], list[tuple[int, time, time]] | None]:
+    """Validate a listing's fields (on the instance) and its relations."""
+    if not listing.title.strip():
+        errors.add("title", _("Give the listing a title."))
+    _choice(errors, "kind", listing.kind, Listing.Kind)
+    _choice(errors, "pricing", listing.pricing, Listing.Pricing)
+    _choice(errors, "visibility", listing.visibility, Listing.Visibility)
+    _choice(errors, "status", listing.status, Listing.Status)
+    _choice(errors, "cancellation_policy", listing.cancellation_policy,
+            Listing.CancellationPolicy)
+    if listing.condition:
+        _choice(errors, "condition", listing.condition, Listing.Condition)
+    for field in ("price", "deposit"):
+        value = getattr(listing, field)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            errors.add(field, _("Give a whole number of won, 0 or more."))
+    if listing.pricing == Listing.Pricing.FREE and listing.price:
+        errors.add("price", _("A free listing has no price."))
+    if listing.pricing != Listing.Pricing.FREE and not listing.price:
+        errors.add("price", _("Give the price, or make the listing free."))
+    if not (isinstance(listing.currency, str) and len(listing.currency) == 3
+            and listing.currency.isalpha() and listing.currency.isupper()):
+        errors.add("currency", _("Give a three-letter currency code such as KRW."))
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+        errors.add("units", _("Between 1 and 100 units."))
+    if (listing.lat is None) != (listing.lng is None):
+        errors.add("lat", _("Give both latitude and longitude, or neither."))
+    elif listing.lat is not None and not (-90 <= listing.lat <= 90
+                                          and -180 <= listing.lng <= 180):
+        errors.add("lat", _("That point is not on Earth."))
+    if listing.min_duration <= timedelta(0):
+        errors.add("min_duration", _("The shortest booking must be longer than zero."))
+    if listing.max_duration is not None and listing.max_duration < listing.min_duration:
+        errors.add("max_duration", _("The longest booking cannot be shorter than the "
+                                     "shortest."))
+    if listing.lead_time < timedelta(0):
+        errors.add("lead_time", _("The notice cannot be negative."))
+
+    communities = list(Community.objects.filter(slug__in=list(community_slugs)))
+    unknown = set(community_slugs) - {c.slug for c in communities}
+    member_of = active_community_ids(actor)
+    if unknown:
+        errors.add("communities", _("Unknown community: %(slugs)s.") % {
+            "slugs": ", ".join(sorted(unknown))})
+    for community in communities:
+        if community.pk not in member_of:
+            errors.add("communities", _("You can only share into communities you belong to: "
+                                        "%(name)s.") % {"name": community.name})
+    if listing.visibility == Listing.Visibility.COMMUNITIES and not community_slugs:
+        errors.add("communities", _("Choose at least one community to share it with."))
+
+    hours = None
+    if opening_hours is not None:
+        hours = []
+        for row in opening_hours:
+            try:
+                weekday = int(row["weekday"])
+                opens = row["opens"] if isinstance(row["opens"], time) else time.fromisoformat(
+                    row["opens"])
+                closes = row["closes"] if isinstance(row["closes"], time) else \
+                    time.fromisoformat(row["closes"])
+            except (KeyError, TypeError, ValueError):
+                errors.add("opening_hours", _("Each opening time needs a weekday (0-6) and "
+                                              "times like 09:00."))
+                continue
+            if not 0 <= weekday <= 6 or opens >= closes:
+                errors.add("opening_hours", _("Opening hours need a weekday from 0 (Monday) "
+                                              "to 6 and must open before they close."))
+                continue
+            hours.append((weekday, opens, closes))
+    return communities, hours
+
+
+def _set_category(listing: Listing, slug, errors: _Errors) -> None:
+    category = Category.objects.select_related("parent").filter(slug=slug).first()
+    if category is None:
+        errors.add("category", _("Choose a category from the list."))
+    else:
+        listing.category = category
+
+
+def _check_rules(*, actor, listing: Listing, communities) -> None:
+    violations = rules_engine.check_listing(owner=actor, listing=listing,
+                                            communities=communities)
+    if violations:
+        raise RuleViolation(violations)
+
+
+def _set_units(listing: Listing, units: int) -> None:
+    """Add units, or retire the highest-numbered ones (kept for history)."""
+    existing = list(listing.units.order_by("position", "pk"))
+    active = [u for u in existing if u.is_active]
+    if units > len(active):
+        inactive = [u for u in existing if not u.is_active][: units - len(active)]
+        ListingUnit.objects.filter(pk__in=[u.pk for u in inactive]).update(is_active=True)
+        start = len(existing)
+        ListingUnit.objects.bulk_create(
+            ListingUnit(listing=listing, label=str(n + 1), position=n)
+            for n in range(start, start + units - len(active) - len(inactive)))
+    elif units < len(active):
+        retire = active[units:]
+        ListingUnit.objects.filter(pk__in=[u.pk for u in retire]).update(is_active=False)
+
+
+def _set_hours(listing: Listing, hours) -> None:
+    OpeningHours.objects.filter(listing=listing).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(listing=listing, weekday=w, opens=o, closes=c) for w, o, c in hours)
+
+
+@transaction.atomic
+def listing_create(*, actor, title: str, category: str, kind: str = "item",
+                   description: str = "", condition: str = "", pricing: str = "free",
+                   price: int = 0, deposit: int = 0, currency: str = "KRW", units: int = 1,
+                   visibility: str = "public", communities=(), district: str = "",
+                   lat: float | None = None, lng: float | None = None,
+                   company: str | None = None, owner_community: str | None = None,
+                   instant_booking: bool = False, min_duration=timedelta(hours=1),
+                   max_duration=None, lead_time=timedelta(0),
+                   cancellation_policy: str = "flexible", opening_hours=(),
+                   status: str = "active") -> Listing:
+    """Put something up to share, lent by the person, by a company they work
+    for, or by a community they moderate; shared only into communities they
+    belong to, within those communities' rules."""
+    errors = _Errors()
+    listing = Listing(
+        owner=actor, title=(title or "").strip(), kind=kind, description=description,
+        condition=condition, pricing=pricing, price=price, deposit=deposit, currency=currency,
+        visibility=visibility, district=district, lat=lat, lng=lng,
+        instant_booking=instant_booking, min_duration=min_duration, max_duration=max_duration,
+        lead_time=lead_time, cancellation_policy=cancellation_policy, status=status)
+    _set_category(listing, category, errors)
+    if company:
+        found = ShareCompany.objects.filter(slug=company).first()
+        if found is None or not is_company_staff(company=found, user=actor):
+            errors.add("company", _("Only the company's staff can list for it."))
+        listing.company = found
+    if owner_community:
+        found = Community.objects.filter(slug=owner_community).first()
+        if found is None or found.pk not in moderated_community_ids(actor):
+            errors.add("owner_community", _("Only the community's moderators can list its "
+                                            "own inventory."))
+        listing.owner_community = found
+    if listing.company_id and listing.owner_community_id:
+        errors.add("company", _("A listing is lent by a company or by a community, not "
+                                "both."))
+    shared, hours = _check(listing, units=units, community_slugs=list(communities),
+                           opening_hours=list(opening_hours), errors=errors, actor=actor)
+    errors.raise_if_any()
+    _check_rules(actor=actor, listing=listing, communities=shared)
+    listing.search_tokens = search_tokens_for(listing)
+    listing.save()
+    listing.communities.set(shared)
+    _set_units(listing, units)
+    _set_hours(listing, hours or [])
+    return listing
+
+
+def _managed(actor, listing: Listing) -> Listing:
+    viewer = Viewer.of(actor)
+    if not visible_listings(viewer).filter(pk=listing.pk).exists():
+        raise NotFound()
+    if not can_manage_listing(listing=listing, viewer=viewer):
+        raise Forbidden(_("Only the lender can change this listing."))
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, actor, listing: Listing, **changes) -> Listing:
+    """The lender changes their listing; the same checks as when it was made."""
+    _managed(actor, listing)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationFailed(fields={name: [_("This cannot be changed.")]
+                                       for name in sorted(unknown)})
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    errors = _Errors()
+    for name, value in changes.items():
+        if name not in ("category", "units", "communities", "opening_hours"):
+            setattr(listing, name, value.strip() if name == "title" else value)
+    if "category" in changes:
+        _set_category(listing, changes["category"], errors)
+    units = changes.get("units", listing.units.filter(is_active=True).count())
+    slugs = changes.get("communities", list(listing.communities.values_list("slug",
+                                                                            flat=True)))
+    shared, hours = _check(listing, units=units, community_slugs=list(slugs),
+                           opening_hours=changes.get("opening_hours"), errors=errors,
+                           actor=actor)
+    errors.raise_if_any()
+    _check_rules(actor=actor, listing=listing, communities=shared)
+    listing.search_tokens = search_tokens_for(listing)
+    listing.save()
+    if "communities" in changes:
+        listing.communities.set(shared)
+    if "units" in changes:
+        _set_units(listing, units)
+    if hours is not None:
+        _set_hours(listing, hours)
+    return listing
+
+
+@transaction.atomic
+def listing_archive(*, actor, listing: Listing) -> Listing:
+    """Take a listing down for good. It stays, archived, for the history of
+    its bookings, and leaves search."""
+    _managed(actor, listing)
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.ARCHIVED)
+    listing.refresh_from_db()
+    return listing
+
+
+@transaction.atomic
+def listing_share(*, actor, listing: Listing, community: Community) -> Listing:
+    """Share a listing into one more community, within its rules."""
+    _managed(actor, listing)
+    if community.pk not in active_community_ids(actor):
+        raise Forbidden(_("You can only share into communities you belong to."))
+    _check_rules(actor=actor, listing=listing, communities=[community])
+    listing.communities.add(community)
+    return listing
+
+
+@transaction.atomic
+def listing_unshare(*, actor, listing: Listing, community: Community) -> Listing:
+    _managed(actor, listing)
+    listing.communities.remove(community)
+    if (listing.visibility == Listing.Visibility.COMMUNITIES
+            and not listing.communities.exists()):
+        Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.PAUSED)
+    return listing
+
+
+@transaction.atomic
+def listing_blackout_add(*, actor, listing: Listing, starts_at, ends_at,
+                         reason: str = "") -> Blackout:
+    _managed(actor, listing)
+    if starts_at >= ends_at:
+        message = _("The end must be after the start.")
+        raise ValidationFailed(message, fields={"ends_at": [message]})
+    return Blackout.objects.create(listing=listing, starts_at=starts_at, ends_at=ends_at,
+                                   reason=reason)
+
+
+@transaction.atomic
+def listing_blackout_remove(*, actor, blackout: Blackout) -> None:
+    _managed(actor, blackout.listing)
+    blackout.delete()
