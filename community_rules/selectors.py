@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from community_rules.models import Community, Membership
-from marketplace.errors import NotFound
+from marketplace.errors import Forbidden, NotFound
 
 
 def active_community_ids(user) -> set[int]:
@@ -62,3 +62,20 @@ def community_get(*, slug: str, viewer) -> Community:
     if community is None:
         raise NotFound()
     return community
+
+
+def member_list(*, community: Community, viewer) -> QuerySet[Membership]:
+    """Active members for everyone who may see the community; moderators
+    also see those pending, suspended and banned."""
+    members = community.memberships.select_related("user__profile").order_by(
+        "-role", "joined_at", "id")
+    if is_moderator(community=community, user=viewer):
+        return members
+    return members.filter(status=Membership.Status.ACTIVE)
+
+
+def membership_events(*, community: Community, viewer):
+    """The membership audit log, for moderators only."""
+    if not is_moderator(community=community, user=viewer):
+        raise Forbidden()
+    return community.events.select_related("user__profile", "actor__profile")

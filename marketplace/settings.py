@@ -278,6 +278,12 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "community_rules.models.Membership.Status",
         "ListingStatusEnum": "listings.models.Listing.Status",
         "ExtensionStatusEnum": "bookings.models.Extension.Status",
+        "CommunityVisibilityEnum": "community_rules.models.Community.Visibility",
+        "ListingVisibilityEnum": "listings.models.Listing.Visibility",
+        "ProposalActionEnum": "community_rules.models.Proposal.Action",
+        "MembershipEventActionEnum": "community_rules.models.MembershipEvent.Action",
+        "MembershipRoleEnum": "community_rules.models.Membership.Role",
+        "CompanyStaffRoleEnum": "accounts.models.CompanyStaff.Role",
     },
 }
 

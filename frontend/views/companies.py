@@ -1,5 +1,111 @@
-"""Pages for companies."""
+"""Pages for share companies: the public directory, registration, a
+company's page with its listings, editing and staff, verification by the
+city's staff."""
 
-from django.urls import path  # noqa: F401
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-urlpatterns: list = []
+from accounts import selectors, services
+from accounts.models import User
+from bookings.selectors import rating_summary
+from frontend.refusals import show_refusal
+from listings.selectors import Viewer, visible_listings
+from marketplace.errors import DomainError, Forbidden
+
+
+def company_list(request):
+    return render(request, "companies/list.html", {"companies": selectors.company_list()})
+
+
+@login_required
+def company_create(request):
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            company = services.company_create(
+                actor=request.user, name=values.get("name", ""),
+                registration_number=values.get("registration_number", ""),
+                description=values.get("description", ""), website=values.get("website", ""),
+                logo=request.FILES.get("logo"))
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("Registered. The city's staff will verify it."))
+            return redirect("company-detail", slug=company.slug)
+    return render(request, "companies/new.html", {"values": values})
+
+
+def company_detail(request, slug: str):
+    company = selectors.company_get(slug=slug)
+    listings = (visible_listings(Viewer.of(request.user)).filter(company=company,
+                                                                 status="active")
+                .select_related("category", "company", "owner__profile")
+                .prefetch_related("photos").order_by("-created_at")[:24])
+    return render(request, "companies/detail.html", {
+        "company": company, "listings": listings, "rating": rating_summary(company=company),
+        "is_admin": request.user.is_authenticated and selectors.is_company_staff(
+            company=company, user=request.user, admin=True),
+    })
+
+
+@login_required
+def company_edit(request, slug: str):
+    company = selectors.company_get(slug=slug)
+    if not selectors.is_company_staff(company=company, user=request.user, admin=True):
+        raise Forbidden(_("Only the company's admins can do that."))
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "staff":
+                services.company_staff_add(actor=request.user, company=company,
+                                           email=request.POST.get("email", ""),
+                                           role=request.POST.get("role", "staff"))
+            else:
+                changes = {k: request.POST.get(k, "") for k in ("name", "description",
+                                                                 "website")}
+                if request.FILES.get("logo"):
+                    changes["logo"] = request.FILES["logo"]
+                services.company_update(actor=request.user, company=company, **changes)
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("company-edit", slug=company.slug)
+    return render(request, "companies/edit.html", {
+        "company": company, "staff": company.staff_links.select_related("user__profile")})
+
+
+@login_required
+@require_POST
+def company_staff_remove(request, slug: str, user_id: int):
+    company = selectors.company_get(slug=slug)
+    try:
+        services.company_staff_remove(actor=request.user, company=company,
+                                      user=get_object_or_404(User, pk=user_id))
+    except DomainError as error:
+        show_refusal(request, error)
+    return redirect("company-edit", slug=company.slug)
+
+
+@login_required
+@require_POST
+def company_verify(request, slug: str):
+    company = selectors.company_get(slug=slug)
+    services.company_verify(actor=request.user, company=company,
+                            verified=request.POST.get("verified") != "false")
+    messages.success(request, _("The verification is recorded."))
+    return redirect("company-detail", slug=company.slug)
+
+
+urlpatterns = [
+    path("companies/", company_list, name="company-list"),
+    path("companies/new/", company_create, name="company-create"),
+    path("companies/<slug:slug>/", company_detail, name="company-detail"),
+    path("companies/<slug:slug>/edit/", company_edit, name="company-edit"),
+    path("companies/<slug:slug>/staff/<int:user_id>/remove/", company_staff_remove,
+         name="company-staff-remove"),
+    path("companies/<slug:slug>/verify/", company_verify, name="company-verify"),
+]

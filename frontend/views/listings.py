@@ -1,5 +1,247 @@
-"""Pages for listings."""
+"""Pages for listings: detail with its calendar, create and edit with
+photos, and my listings."""
 
-from django.urls import path  # noqa: F401
+from datetime import datetime, timedelta
 
-urlpatterns: list = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import ShareCompany
+from bookings import pricing
+from bookings.selectors import rating_summary
+from community_rules.models import Community
+from community_rules.rule_types import describe
+from frontend.refusals import show_refusal
+from listings.availability import unit_availability
+from listings.models import Category, Listing, ListingPhoto
+from listings.selectors import Viewer, can_manage_listing, listing_get, managed_q
+from listings.services import listing as listing_services
+from listings.services import photo as photo_services
+from marketplace.errors import DomainError
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ListingForm(forms.Form):
+    """Parses the form; the listing services decide what is allowed."""
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=140)
+    description = forms.CharField(label=gettext_lazy("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 5}))
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Listing.Kind.choices)
+    category = forms.ChoiceField(label=gettext_lazy("Category"))
+    condition = forms.ChoiceField(label=gettext_lazy("Condition"), required=False,
+                                  choices=[("", "—"), *Listing.Condition.choices])
+    pricing = forms.ChoiceField(label=gettext_lazy("Pricing"), choices=Listing.Pricing.choices)
+    price = forms.IntegerField(label=gettext_lazy("Price (won)"), min_value=0, initial=0)
+    deposit = forms.IntegerField(label=gettext_lazy("Deposit (won)"), min_value=0, initial=0)
+    units = forms.IntegerField(label=gettext_lazy("How many (identical units)"), min_value=1,
+                               max_value=100, initial=1)
+    visibility = forms.ChoiceField(label=gettext_lazy("Who sees it"),
+                                   choices=Listing.Visibility.choices)
+    communities = forms.MultipleChoiceField(label=gettext_lazy("Share in communities"),
+                                            required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    district = forms.CharField(label=gettext_lazy("District"), required=False, max_length=60)
+    lat = forms.FloatField(label=gettext_lazy("Latitude"), required=False)
+    lng = forms.FloatField(label=gettext_lazy("Longitude"), required=False)
+    company = forms.ChoiceField(label=gettext_lazy("Lent by"), required=False)
+    instant_booking = forms.BooleanField(label=gettext_lazy("Instant booking (no approval)"),
+                                         required=False)
+    min_hours = forms.FloatField(label=gettext_lazy("Shortest booking (hours)"), min_value=0.25,
+                                 initial=1)
+    max_hours = forms.FloatField(label=gettext_lazy("Longest booking (hours)"), required=False,
+                                 min_value=0.25)
+    cancellation_policy = forms.ChoiceField(label=gettext_lazy("Cancellation policy"),
+                                            choices=Listing.CancellationPolicy.choices)
+    # Rendered here; the files are read from request.FILES and checked by
+    # the photo service one by one.
+    photos = forms.Field(label=gettext_lazy("Photos"), required=False,
+                         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = []
+        for top in Category.objects.filter(parent__isnull=True).prefetch_related("children"):
+            groups.append((top.name, [(top.slug, top.name)] + [
+                (child.slug, child.name) for child in top.children.all()]))
+        self.fields["category"].choices = groups
+        self.fields["communities"].choices = [
+            (c.slug, c.name) for c in Community.objects.filter(
+                memberships__user=user, memberships__status="active")]
+        self.fields["company"].choices = [("", gettext_lazy("Me"))] + [
+            (c.slug, c.name) for c in ShareCompany.objects.filter(staff_links__user=user)]
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("photos", None)
+        data["min_duration"] = timedelta(hours=data.pop("min_hours"))
+        max_hours = data.pop("max_hours")
+        data["max_duration"] = timedelta(hours=max_hours) if max_hours else None
+        data["company"] = data.get("company") or None
+        return data
+
+
+def _initial(listing: Listing) -> dict:
+    return {
+        "title": listing.title, "description": listing.description, "kind": listing.kind,
+        "category": listing.category.slug, "condition": listing.condition,
+        "pricing": listing.pricing, "price": listing.price, "deposit": listing.deposit,
+        "units": listing.units.filter(is_active=True).count(),
+        "visibility": listing.visibility,
+        "communities": list(listing.communities.values_list("slug", flat=True)),
+        "district": listing.district, "lat": listing.lat, "lng": listing.lng,
+        "company": listing.company.slug if listing.company else "",
+        "instant_booking": listing.instant_booking,
+        "min_hours": listing.min_duration / timedelta(hours=1),
+        "max_hours": listing.max_duration / timedelta(hours=1) if listing.max_duration else None,
+        "cancellation_policy": listing.cancellation_policy,
+    }
+
+
+def _show_errors(request, form, error: DomainError) -> None:
+    for field, field_messages in (error.extra.get("fields") or {}).items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+    if not error.extra.get("fields"):
+        show_refusal(request, error)
+
+
+def _save_photos(request, listing: Listing) -> None:
+    for upload in request.FILES.getlist("photos"):
+        try:
+            photo_services.listing_photo_add(actor=request.user, listing=listing, image=upload)
+        except DomainError as error:
+            messages.error(request, f"{upload.name}: {error.message}")
+
+
+def _calendar(listing: Listing, days: int = 14) -> list[dict]:
+    """Each of the next days: free, partly free or taken, over all units."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    end = start + timedelta(days=days)
+    units = unit_availability(listing, start, end)
+    calendar = []
+    for n in range(days):
+        day_start, day_end = start + timedelta(days=n), start + timedelta(days=n + 1)
+        free_hours = max(
+            (sum(((min(e, day_end) - max(s, day_start)) / timedelta(hours=1)
+                  for s, e in unit["free"] if s < day_end and e > day_start), 0.0)
+             for unit in units), default=0.0)
+        state = "free" if free_hours >= 23.9 else ("partly" if free_hours > 0 else "taken")
+        calendar.append({"day": day_start, "state": state})
+    return calendar
+
+
+def listing_detail(request, pk: int):
+    viewer = Viewer.of(request.user)
+    listing = listing_get(listing_id=pk, viewer=viewer)
+    manages = can_manage_listing(listing=listing, viewer=viewer)
+    communities = [c for c in listing.communities.all()
+                   if c.visibility == "public" or c.pk in viewer.community_ids]
+    rules = [(community, describe(rule.type, rule.params))
+             for community in communities for rule in community.rules.all()]
+    return render(request, "listings/detail.html", {
+        "listing": listing, "manages": manages, "communities": communities, "rules": rules,
+        "calendar": _calendar(listing),
+        "policy": pricing.cancellation_terms(listing.cancellation_policy),
+        "rating": rating_summary(listing=listing),
+        "approximate": not manages,
+        "lat": listing.lat if manages or listing.lat is None else round(listing.lat, 2),
+        "lng": listing.lng if manages or listing.lng is None else round(listing.lng, 2),
+    })
+
+
+@login_required
+def listing_create(request):
+    form = ListingForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = listing_services.listing_create(actor=request.user,
+                                                      **form.service_arguments())
+        except DomainError as error:
+            _show_errors(request, form, error)
+        else:
+            _save_photos(request, listing)
+            messages.success(request, _("Your listing is up. Neighbours can find it now."))
+            return redirect("listing-detail", pk=listing.pk)
+    return render(request, "listings/form.html", {"form": form, "listing": None})
+
+
+@login_required
+def listing_edit(request, pk: int):
+    viewer = Viewer.of(request.user)
+    listing = listing_get(listing_id=pk, viewer=viewer)
+    if not can_manage_listing(listing=listing, viewer=viewer):
+        messages.error(request, _("Only the lender can change this listing."))
+        return redirect("listing-detail", pk=pk)
+    form = ListingForm(request.POST or None, request.FILES or None, user=request.user,
+                       initial=_initial(listing))
+    if request.method == "POST" and form.is_valid():
+        arguments = form.service_arguments()
+        arguments.pop("company", None)  # who lends it does not change
+        try:
+            listing_services.listing_update(actor=request.user, listing=listing, **arguments)
+        except DomainError as error:
+            _show_errors(request, form, error)
+        else:
+            _save_photos(request, listing)
+            messages.success(request, _("Saved."))
+            return redirect("listing-detail", pk=listing.pk)
+    return render(request, "listings/form.html", {"form": form, "listing": listing})
+
+
+@login_required
+@require_POST
+def listing_archive(request, pk: int):
+    listing = listing_get(listing_id=pk, viewer=Viewer.of(request.user))
+    try:
+        listing_services.listing_archive(actor=request.user, listing=listing)
+    except DomainError as error:
+        show_refusal(request, error)
+        return redirect("listing-detail", pk=pk)
+    messages.success(request, _("The listing is archived."))
+    return redirect("my-listings")
+
+
+@login_required
+@require_POST
+def photo_remove(request, pk: int, photo_id: int):
+    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=photo_id,
+                              listing_id=pk)
+    try:
+        photo_services.listing_photo_remove(actor=request.user, photo=photo)
+    except DomainError as error:
+        show_refusal(request, error)
+    return redirect("listing-edit", pk=pk)
+
+
+@login_required
+def my_listings(request):
+    viewer = Viewer.of(request.user)
+    listings = (Listing.objects.filter(managed_q(viewer))
+                .filter(~Q(status=Listing.Status.ARCHIVED))
+                .select_related("category", "company", "owner__profile")
+                .prefetch_related("photos").order_by("-created_at"))
+    return render(request, "listings/mine.html", {"listings": listings})
+
+
+urlpatterns = [
+    path("listings/new/", listing_create, name="listing-create"),
+    path("listings/<int:pk>/", listing_detail, name="listing-detail"),
+    path("listings/<int:pk>/edit/", listing_edit, name="listing-edit"),
+    path("listings/<int:pk>/archive/", listing_archive, name="listing-archive"),
+    path("listings/<int:pk>/photos/<int:photo_id>/remove/", photo_remove,
+         name="listing-photo-remove"),
+    path("my/listings/", my_listings, name="my-listings"),
+]

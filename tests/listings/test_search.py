@@ -28,7 +28,7 @@ def corpus(owner, outsider):
                                           registration_number="220-81-62517",
                                           verified_at=timezone.now())
     unverified = ShareCompany.objects.create(name="New Co", slug="newco",
-                                             registration_number="105-87-30124")
+                                             registration_number="105-87-30120")
     circle = Community.objects.create(name="Circle", slug="circle")
     cat = Category.objects.get
     make = make_listing
