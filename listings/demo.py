@@ -7,6 +7,12 @@ data obeys the same rules as real data. Running it again changes nothing.
 import io
 import random
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFont
+
+from accounts.models import ShareCompany, User
+from accounts.services import company_create, company_verify
+from community_rules.models import Community, Membership
 from community_rules.services import (
     community_create,
     community_join,
@@ -14,12 +20,6 @@ from community_rules.services import (
     membership_approve,
     membership_change,
 )
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw, ImageFont
-
-from accounts.models import ShareCompany, User
-from accounts.services import company_create, company_verify
-from community_rules.models import Community, Membership
 from listings.categories import CATEGORY_TREE
 from listings.demo_catalog import APARTMENT, LISTINGS, PARENTS, TOOL_LIBRARY
 from listings.models import Listing
@@ -42,7 +42,7 @@ COMMUNITIES = {
         "성북구", "approval", "public", "democratic", "seoyeon@nanum.example",
     ),
     APARTMENT: (
-        "래미안 101동 주민 (Raemian 101 Residents)",
+        "래미안 주민 모임 (Raemian 101 Residents)",
         "101동 주민끼리만 보는 나눔 공간입니다. A private corner for the residents of "
         "building 101.",
         "마포구", "invite", "private", "moderated", "minji@nanum.example",
@@ -187,8 +187,11 @@ def seed_listings(companies, communities) -> int:
 
 
 def seed_sharing() -> dict:
+    from community_rules.demo import seed_rules
+
     companies = seed_companies()
     communities = seed_communities()
+    seed_rules(communities)
     created = seed_listings(companies, communities)
     return {"companies": len(companies), "communities": len(communities),
             "listings_created": created, "listings": Listing.objects.count()}

@@ -20,3 +20,28 @@ def test_seed_demo_prints_logins_and_can_run_twice(capsys):
     assert minji.check_password("nanum-demo-2026")
     assert EmailAddress.objects.get(user=minji).verified
     assert User.objects.get(email="city@nanum.example").is_staff
+
+
+def test_seed_demo_builds_a_lived_in_city(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from bookings.models import Booking
+    from community_rules.models import Community, Proposal
+    from listings.models import Listing
+
+    call_command("seed_demo")
+    assert Community.objects.count() == 3
+    assert Listing.objects.count() == 60
+    assert Listing.objects.filter(photos__isnull=False).distinct().count() == 60
+    library = Community.objects.get(slug="mapo-tool-library")
+    assert library.governance == "moderated"
+    assert {r.type for r in library.rules.all()} >= {
+        "max_loan_duration", "deposit_required", "late_return"}
+    parents = Community.objects.get(slug="seongbuk-parents-circle")
+    assert parents.governance == "democratic"
+    assert parents.proposals.get().status == Proposal.Status.OPEN
+    assert Community.objects.get(slug="raemian-101-residents").visibility == "private"
+    statuses = set(Booking.objects.values_list("status", flat=True))
+    assert statuses >= {"requested", "declined", "expired", "cancelled", "confirmed",
+                        "picked_up", "no_show", "returned", "disputed", "completed"}
+    call_command("seed_demo")
+    assert Listing.objects.count() == 60 and Booking.objects.count() == 11

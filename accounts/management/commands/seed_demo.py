@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_people
+from bookings.demo import seed_bookings
+from listings.demo import seed_sharing
 
 
 class Command(BaseCommand):
@@ -10,6 +12,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             people = seed_people()
+            sharing = seed_sharing()
+            bookings = seed_bookings()
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for user, role in people:
             self.stdout.write(f"  {user.email:<26} {role}")
+        self.stdout.write(
+            f"{sharing['communities']} communities, {sharing['companies']} share companies, "
+            f"{sharing['listings']} listings ({sharing['listings_created']} new), "
+            f"{bookings} new bookings")
