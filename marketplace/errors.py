@@ -43,7 +43,11 @@ class ValidationFailed(DomainError):
     default_message = _("Some of the information is not valid.")
 
     def __init__(self, message=None, *, fields=None, **extra):
-        super().__init__(message, fields=fields or {}, **extra)
+        fields = fields or {}
+        if message is None and fields:
+            # Say what is wrong rather than that something is.
+            message = " ".join(str(m) for messages in fields.values() for m in messages)
+        super().__init__(message, fields=fields, **extra)
 
 
 class Conflict(DomainError):
