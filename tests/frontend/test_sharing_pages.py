@@ -104,3 +104,8 @@ def test_city_staff_verify_a_company_from_its_page(client, owner, staff):
     client.post("/companies/hub/verify/", {"verified": "true"})
     page = client.get("/companies/hub/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Verified share company" in page
+
+
+def test_browse_says_when_nothing_is_found(client):
+    html = client.get("/listings/?q=zzzz", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "0 listings" in html and "Nothing found" in html
