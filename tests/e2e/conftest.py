@@ -94,6 +94,11 @@ def browser():
 def new_page(browser, live_site, transactional_db):
     """`new_page()` opens a page in a fresh browser context (its own cookies):
     one per person in a test."""
+    from listings.categories import seed_categories
+
+    # Each browser test starts from a flushed database: put back the
+    # category tree the data migration made.
+    seed_categories()
     contexts = []
 
     def make():
