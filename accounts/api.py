@@ -74,6 +74,7 @@ class CompanyChangeIn(serializers.Serializer):
 
 class Companies(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = Pagination
 
     @extend_schema(responses=CompanySerializer(many=True))
     def get(self, request):

@@ -92,6 +92,7 @@ def _context(request, viewer: Viewer) -> dict:
 
 class BookingCollection(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(
         parameters=[

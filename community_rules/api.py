@@ -64,6 +64,7 @@ def _with_counts(queryset):
 
 class Communities(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = Pagination
 
     @extend_schema(responses=CommunitySerializer(many=True))
     def get(self, request):
@@ -156,6 +157,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class Members(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = Pagination
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, slug: str):
@@ -259,6 +261,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class Events(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(responses=EventSerializer(many=True))
     def get(self, request, slug: str):

@@ -17,7 +17,7 @@ from listings.search import listing_search, parse_listing_query
 from listings.selectors import Viewer, can_manage_listing, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
-from marketplace.api import Pagination
+from marketplace.api import SearchPagination
 from marketplace.errors import ValidationFailed
 
 
@@ -225,12 +225,13 @@ SEARCH_PARAMETERS = [
 
 class ListingCollection(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = SearchPagination  # also tells the OpenAPI document
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=ListingCardSerializer(many=True))
     def get(self, request):
         viewer = Viewer.of(request.user)
         listings = listing_search(viewer=viewer, query=parse_listing_query(request.query_params))
-        paginator = Pagination()
+        paginator = SearchPagination()
         page = paginator.paginate_queryset(listings, request, view=self)
         data = ListingCardSerializer(page, many=True, context={"viewer": viewer}).data
         return paginator.get_paginated_response(data)

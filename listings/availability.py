@@ -22,8 +22,7 @@ def _open_at(moment: datetime) -> Q:
     local = timezone.localtime(moment)
     covering = OpeningHours.objects.filter(listing=OuterRef("pk"), weekday=local.weekday(),
                                            opens__lte=local.time(), closes__gte=local.time())
-    any_hours = OpeningHours.objects.filter(listing=OuterRef("pk"))
-    return ~Exists(any_hours) | Exists(covering)
+    return Q(has_opening_hours=False) | Exists(covering)
 
 
 def available_between(listings: QuerySet[Listing], start: datetime,

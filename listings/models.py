@@ -111,6 +111,9 @@ class Listing(models.Model):
         _("requests expire if unanswered after"), default=timedelta(hours=24)
     )
     instant_booking = models.BooleanField(_("instant booking"), default=False)
+    # Kept by the listing service with the OpeningHours rows: without hours a
+    # listing is open at any time (lets search skip the hours table).
+    has_opening_hours = models.BooleanField(default=False, editable=False)
     cancellation_policy = models.CharField(
         _("cancellation policy"), max_length=10, choices=CancellationPolicy.choices,
         default=CancellationPolicy.FLEXIBLE,
@@ -140,6 +143,7 @@ class Listing(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "visibility", "-created_at"]),
+            models.Index(fields=["-created_at", "-id"], name="listing_newest"),
             models.Index(fields=["lat", "lng"]),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["pricing", "price"]),
@@ -205,6 +209,8 @@ class OpeningHours(models.Model):
 
     class Meta:
         ordering = ["weekday", "opens"]
+        indexes = [models.Index(fields=["listing", "weekday"]),
+                   models.Index(fields=["weekday", "opens", "closes"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekday_0_to_6"),
             models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),

@@ -12,9 +12,9 @@ match against the same tokens, made here in Python:
   some token ("dri" finds "drill"), or, from three letters, appear inside
   the title ("ject" finds "Projector").
 
-PostgreSQL answers with a GIN index over to_tsvector('simple', tokens) and a
-pg_trgm index over lower(title) (migration 0003); SQLite with LIKE over the
-same tokens.
+PostgreSQL answers with a GIN index over a stored tsvector of the tokens
+(migration 0005) and a pg_trgm index over lower(title) (migration 0003);
+SQLite with LIKE over the same tokens.
 """
 
 import re
@@ -22,19 +22,22 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Lower, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -118,8 +121,9 @@ def _text_match(words: list[QueryWord]) -> Q:
     postgres = connection.vendor == "postgresql"
     for word in words:
         if postgres:
-            matched = Q(search_vector=SearchQuery(_tsquery_for(word), config="simple",
-                                                  search_type="raw"))
+            # The stored column of migration 0005, matched as a parameter.
+            matched = Q(RawSQL("listings_listing.search_vector @@ to_tsquery('simple', %s)",
+                               [_tsquery_for(word)], output_field=BooleanField()))
         elif word.exact:
             matched = Q()
             for token in word.exact:
@@ -235,8 +239,11 @@ def _distance_km(lat: float, lng: float):
     return ExpressionWrapper(2 * EARTH_RADIUS_KM * ASin(Sqrt(a)), output_field=FloatField())
 
 
-def _category_slugs(slug: str) -> list[str]:
-    return [slug, *Category.objects.filter(parent__slug=slug).values_list("slug", flat=True)]
+def _category_ids(slug: str) -> list[int]:
+    """The category and its children, as ids: the planner then uses the
+    listings' (category, status) index."""
+    return list(Category.objects.filter(Q(slug=slug) | Q(parent__slug=slug)).values_list(
+        "pk", flat=True))
 
 
 def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
@@ -248,19 +255,17 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
     if query.q:
         words = _query_words(query.q)
         if words:
-            if connection.vendor == "postgresql":
-                listings = listings.annotate(
-                    search_vector=SearchVector("search_tokens", config="simple"))
             listings = listings.annotate(title_lower=Lower("title")).filter(_text_match(words))
     if query.kind:
         listings = listings.filter(kind=query.kind)
     if query.category:
-        listings = listings.filter(category__slug__in=_category_slugs(query.category))
+        listings = listings.filter(category_id__in=_category_ids(query.category))
     if query.community:
-        shared = Q(communities__slug=query.community)
-        if query.community not in {c for c in _visible_community_slugs(viewer)}:
-            shared = Q(pk__in=[])  # a private community the viewer is not in: nothing
-        listings = listings.filter(pk__in=Listing.objects.filter(shared).values("pk"))
+        if query.community in _visible_community_slugs(viewer):
+            listings = listings.filter(Exists(Listing.communities.through.objects.filter(
+                listing_id=OuterRef("pk"), community__slug=query.community)))
+        else:
+            listings = listings.none()  # a private community the viewer is not in
     if query.company:
         listings = listings.filter(company__slug=query.company)
     if query.verified_company:

@@ -5,7 +5,9 @@ while it loads, so it must not import the apps' API views).
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
@@ -17,6 +19,43 @@ from marketplace.errors import DomainError
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class CappedPaginator(Paginator):
+    """Counts exactly up to CAP results and stops there: counting a broad
+    search (say 40,000 free listings) costs more than the page itself, and
+    nobody pages past the first thousand; they refine the search instead."""
+
+    CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        if not hasattr(self.object_list, "order_by"):
+            return len(self.object_list)
+        # Which 1,001 rows are counted does not matter: no sort needed.
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class SearchPagination(Pagination):
+    """Pagination for searches: `count` is exact up to 1,000; beyond that it
+    is 1001 and `count_is_capped` is true (the pages stop at the 1,000th
+    result)."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_capped"] = {"type": "boolean"}
+        return schema
 
 
 # DRF's own exceptions, by the code shared/API.md gives them.

@@ -1,6 +1,5 @@
 """The browse page: every search filter, results as cards."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 
@@ -8,6 +7,7 @@ from community_rules.selectors import community_list
 from listings.models import Category, Listing
 from listings.search import listing_search, parse_listing_query
 from listings.selectors import Viewer
+from marketplace.api import CappedPaginator
 from marketplace.errors import ValidationFailed
 
 PAGE_SIZE = 24
@@ -22,7 +22,7 @@ def browse(request):
     except ValidationFailed as error:
         errors = error.extra["fields"]
     else:
-        paginator = Paginator(listing_search(viewer=viewer, query=query), PAGE_SIZE)
+        paginator = CappedPaginator(listing_search(viewer=viewer, query=query), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
     kept = request.GET.copy()
     kept.pop("page", None)

@@ -155,6 +155,8 @@ def _set_hours(listing: Listing, hours) -> None:
     OpeningHours.objects.filter(listing=listing).delete()
     OpeningHours.objects.bulk_create(
         OpeningHours(listing=listing, weekday=w, opens=o, closes=c) for w, o, c in hours)
+    Listing.objects.filter(pk=listing.pk).update(has_opening_hours=bool(hours))
+    listing.has_opening_hours = bool(hours)
 
 
 @transaction.atomic

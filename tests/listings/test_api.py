@@ -129,3 +129,18 @@ def test_availability_endpoint(api, owner, requested, drill):
     too_long = api.get(f"/api/v1/listings/{drill.pk}/availability/", {
         "from": "2026-01-01T00:00:00+09:00", "to": "2026-06-01T00:00:00+09:00"})
     assert too_long.status_code == 400
+
+
+def test_search_counts_exactly_up_to_the_cap_then_says_so(api, owner, categories,
+                                                          monkeypatch):
+    from marketplace.api import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    for n in range(3):
+        make_listing(owner, title=f"Tent {n}")
+    exact = api.get("/api/v1/listings/", {"q": "tent"}).json()
+    assert (exact["count"], exact["count_is_capped"]) == (3, False)
+    make_listing(owner, title="Tent 3")
+    capped = api.get("/api/v1/listings/", {"q": "tent", "page_size": 2}).json()
+    assert (capped["count"], capped["count_is_capped"]) == (4, True)
+    assert len(capped["results"]) == 2 and capped["next"]

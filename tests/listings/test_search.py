@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import ShareCompany
+from accounts.models import CompanyStaff, ShareCompany
 from bookings.services.booking import booking_request
 from community_rules.models import Community, Membership
 from listings.models import Category
 from listings.search import listing_search, parse_listing_query, search_tokens_for
 from listings.selectors import Viewer
+from listings.services.listing import listing_update
 from marketplace.errors import ValidationFailed
 from tests.fixtures.bookings import make_listing, tomorrow_at
 
@@ -29,6 +30,8 @@ def corpus(owner, outsider):
                                           verified_at=timezone.now())
     unverified = ShareCompany.objects.create(name="New Co", slug="newco",
                                              registration_number="105-87-30120")
+    for lender in (company, unverified):
+        CompanyStaff.objects.create(company=lender, user=owner, role="admin")
     circle = Community.objects.create(name="Circle", slug="circle")
     cat = Category.objects.get
     make = make_listing
@@ -163,9 +166,11 @@ def test_available_between_respects_units_bookings_hours_and_blackouts(corpus, o
 
     room = corpus["room"]
     day = start.weekday()
-    room.opening_hours.create(weekday=day, opens="09:00", closes="12:00")
+    morning = {"weekday": day, "opens": "09:00", "closes": "12:00"}
+    listing_update(actor=room.owner, listing=room, opening_hours=[morning])
     assert "Meeting room" not in titles(outsider, **window)   # closed at 16:00
-    room.opening_hours.create(weekday=day, opens="12:00", closes="18:00")
+    listing_update(actor=room.owner, listing=room, opening_hours=[
+        morning, {"weekday": day, "opens": "12:00", "closes": "18:00"}])
     assert "Meeting room" in titles(outsider, **window)
 
     projector = corpus["projector"]
