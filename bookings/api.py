@@ -17,6 +17,7 @@ from bookings.services import extension as extension_services
 from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
+from community_rules import engine as rules_engine
 from listings.models import Listing
 from listings.selectors import Viewer, listing_get, managed_q
 from marketplace.api import Pagination
@@ -180,7 +181,11 @@ class ListingQuote(APIView):
         if start >= end:
             message = _("The end must be after the start.")
             raise ValidationFailed(message, fields={"end": [message]})
-        return Response(pricing.quote(listing, start, end).as_dict())
+        slug = params.validated_data.get("community")
+        community = listing.communities.filter(slug=slug).first() if slug else None
+        return Response({**pricing.quote(listing, start, end).as_dict(),
+                         "rules": rules_engine.rules_that_apply(listing=listing,
+                                                                community=community)})
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -110,6 +110,13 @@ def check_booking(*, borrower, listing, community, start, end, booking=None,
         if membership is not None and membership.status == Membership.Status.BANNED:
             violations.append(_violation(None, "suspension", community,
                                          _("You were removed from borrowing in this community.")))
+        elif membership is not None and membership.status == Membership.Status.SUSPENDED and (
+                membership.suspended_until is None or membership.suspended_until > facts.now):
+            until = membership.suspended_until
+            violations.append(_violation(None, "suspension", community, (
+                _("Your membership is suspended until %(until)s.") % {
+                    "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")}
+                if until else _("Your membership is suspended."))))
         sanction = active_suspension(community=community, user=borrower, now=facts.now)
         if sanction is not None:
             violations.append(_violation(None, "suspension", community,
@@ -155,6 +162,21 @@ def check_listing(*, owner, listing, communities) -> list[dict]:
                 if message:
                     violations.append(_violation(rule, rule.type, community, message))
     return violations
+
+
+def rules_that_apply(*, listing, community: Community | None) -> list[dict]:
+    """The rules a booking of this listing would be checked against, in
+    plain words, before anyone asks: the community's it is booked through,
+    and members_only of every community it is shared in."""
+    from community_rules.rule_types import describe
+
+    rules = list(community.rules.all()) if community is not None else []
+    guarded = [n for n, t in REGISTRY.items() if t.guards_shared_listings]
+    rules += list(Rule.objects.filter(community__in=listing.communities.all(),
+                                      type__in=guarded).exclude(community=community))
+    return [{"rule": r.type, "rule_id": r.pk, "community": r.community.slug,
+             "text": describe(r.type, r.params)}
+            for r in sorted(rules, key=lambda r: r.pk)]
 
 
 def requires_approval(community: Community | None) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import staffed_company_ids
-from community_rules.selectors import active_community_ids, moderated_community_ids
+from community_rules.selectors import member_community_ids, moderated_community_ids
 from listings.models import Listing
 from marketplace.errors import NotFound
 
@@ -16,7 +16,7 @@ class Viewer:
     """Who is looking, resolved once per request: the ids visibility needs."""
 
     user: object
-    community_ids: frozenset[int]
+    community_ids: frozenset[int]  # active or suspended memberships
     moderated_community_ids: frozenset[int]
     company_ids: frozenset[int]
 
@@ -24,7 +24,7 @@ class Viewer:
     def of(cls, user) -> "Viewer":
         return cls(
             user=user,
-            community_ids=frozenset(active_community_ids(user)),
+            community_ids=frozenset(member_community_ids(user)),
             moderated_community_ids=frozenset(moderated_community_ids(user)),
             company_ids=frozenset(staffed_company_ids(user)),
         )

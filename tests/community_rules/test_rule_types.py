@@ -266,3 +266,32 @@ def test_every_rule_has_a_sentence_in_korean_too():
     with translation.override("ko"):
         assert describe("max_loan_duration", {"days": 7}) == "대여 기간은 최대 7일입니다."
         assert describe("members_only", {}) == "이곳에 공유된 물건은 활동 회원만 빌릴 수 있습니다."
+
+
+def test_a_suspended_membership_blocks_borrowing_and_says_until_when(owner, member, library,
+                                                                    shared_drill):
+    from community_rules.services import membership_change
+
+    until = timezone.now() + timedelta(days=5)
+    membership_change(actor=owner, membership=Membership.objects.get(user=member),
+                      status="suspended", reason="Late", suspended_until=until)
+    [violation] = refused(lambda: request(member, shared_drill))
+    assert violation["rule"] == "suspension"
+    assert violation["message"].startswith("Your membership is suspended until ")
+
+
+def test_the_quote_lists_the_rules_that_apply(api, owner, library, shared_drill):
+    rule_add(actor=owner, community=library, type="max_loan_duration", params={"days": 7})
+    start = tomorrow_at(10)
+    quote = api.get(f"/api/v1/listings/{shared_drill.pk}/quote/", {
+        "start": start.isoformat(), "end": (start + timedelta(days=1)).isoformat(),
+        "community": "mapo"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert quote.status_code == 404   # community-only: outsiders see nothing
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(owner)
+    body = client.get(f"/api/v1/listings/{shared_drill.pk}/quote/", {
+        "start": start.isoformat(), "end": (start + timedelta(days=1)).isoformat(),
+        "community": "mapo"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [r["text"] for r in body["rules"]] == ["Loans last at most 7 days."]
