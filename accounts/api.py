@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import CompanyStaff, ShareCompany, User
-from marketplace.api import Pagination
+from marketplace.api import Pagination, paginated
 from marketplace.errors import Forbidden
 
 
@@ -78,9 +78,8 @@ class Companies(APIView):
 
     @extend_schema(responses=CompanySerializer(many=True))
     def get(self, request):
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.company_list(), request, view=self)
-        return paginator.get_paginated_response(CompanySerializer(page, many=True).data)
+        return paginated(self, request, selectors.company_list(),
+                         lambda page: CompanySerializer(page, many=True).data)
 
     @extend_schema(request=CompanyIn, responses={201: CompanySerializer})
     def post(self, request):

@@ -20,7 +20,7 @@ from bookings.transitions import BORROWER, LENDER, actions_for
 from community_rules import engine as rules_engine
 from listings.models import Listing
 from listings.selectors import Viewer, listing_get, managed_q
-from marketplace.api import Pagination
+from marketplace.api import Pagination, paginated
 from marketplace.errors import NotFound, ValidationFailed
 
 
@@ -107,10 +107,9 @@ class BookingCollection(APIView):
         bookings = selectors.booking_list(viewer=viewer,
                                           role=request.query_params.get("role"),
                                           status=request.query_params.get("status"))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(bookings, request, view=self)
-        data = BookingSerializer(page, many=True, context=_context(request, viewer)).data
-        return paginator.get_paginated_response(data)
+        context = _context(request, viewer)
+        return paginated(self, request, bookings,
+                         lambda page: BookingSerializer(page, many=True, context=context).data)
 
     @extend_schema(request=BookingRequestSerializer, responses={201: BookingDetailSerializer})
     def post(self, request):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from community_rules import selectors, services
 from community_rules.models import Community, Membership, MembershipEvent
-from marketplace.api import Pagination
+from marketplace.api import Pagination, paginated
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -68,12 +68,10 @@ class Communities(APIView):
 
     @extend_schema(responses=CommunitySerializer(many=True))
     def get(self, request):
-        paginator = Pagination()
         communities = _with_counts(selectors.community_list(viewer=request.user)).order_by(
             "name", "pk")
-        page = paginator.paginate_queryset(communities, request, view=self)
-        return paginator.get_paginated_response(
-            CommunitySerializer(page, many=True, context=_context(request, page)).data)
+        return paginated(self, request, communities, lambda page: CommunitySerializer(
+            page, many=True, context=_context(request, page)).data)
 
     @extend_schema(request=CommunityIn, responses={201: CommunitySerializer})
     def post(self, request):
@@ -162,11 +160,9 @@ class Members(APIView):
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(
-            selectors.member_list(community=community, viewer=request.user), request,
-            view=self)
-        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+        return paginated(self, request,
+                         selectors.member_list(community=community, viewer=request.user),
+                         lambda page: MemberSerializer(page, many=True).data)
 
 
 def _membership(request, slug: str, user_id: int) -> Membership:
@@ -266,11 +262,9 @@ class Events(APIView):
     @extend_schema(responses=EventSerializer(many=True))
     def get(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(
-            selectors.membership_events(community=community, viewer=request.user), request,
-            view=self)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        return paginated(self, request,
+                         selectors.membership_events(community=community, viewer=request.user),
+                         lambda page: EventSerializer(page, many=True).data)
 
 
 urlpatterns = [

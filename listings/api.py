@@ -17,7 +17,7 @@ from listings.search import listing_search, parse_listing_query
 from listings.selectors import Viewer, can_manage_listing, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
-from marketplace.api import SearchPagination
+from marketplace.api import SearchPagination, paginated
 from marketplace.errors import ValidationFailed
 
 
@@ -168,15 +168,18 @@ class HoursIn(serializers.Serializer):
 class ListingIn(serializers.Serializer):
     title = serializers.CharField(max_length=140)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    kind = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(Listing.Kind.choices, required=False)
     category = serializers.SlugField()
-    condition = serializers.CharField(required=False, allow_blank=True)
-    pricing = serializers.CharField(required=False)
+    # Not a ChoiceField: its enum would collide with the booking condition
+    # reports' in the OpenAPI document. The service checks it.
+    condition = serializers.CharField(required=False, allow_blank=True, help_text=", ".join(
+        Listing.Condition.values))
+    pricing = serializers.ChoiceField(Listing.Pricing.choices, required=False)
     price = serializers.IntegerField(required=False, min_value=0)
     deposit = serializers.IntegerField(required=False, min_value=0)
     currency = serializers.CharField(required=False, max_length=3)
     units = serializers.IntegerField(required=False)
-    visibility = serializers.CharField(required=False)
+    visibility = serializers.ChoiceField(Listing.Visibility.choices, required=False)
     communities = serializers.ListField(child=serializers.SlugField(), required=False)
     location = LocationIn(required=False)
     company = serializers.SlugField(required=False, allow_null=True)
@@ -185,9 +188,10 @@ class ListingIn(serializers.Serializer):
     min_duration_hours = serializers.FloatField(required=False, min_value=0)
     max_duration_hours = serializers.FloatField(required=False, min_value=0, allow_null=True)
     lead_time_hours = serializers.FloatField(required=False, min_value=0)
-    cancellation_policy = serializers.CharField(required=False)
+    cancellation_policy = serializers.ChoiceField(Listing.CancellationPolicy.choices,
+                                                  required=False)
     opening_hours = HoursIn(many=True, required=False)
-    status = serializers.CharField(required=False)
+    status = serializers.ChoiceField(Listing.Status.choices, required=False)
 
 
 def _service_arguments(data: dict) -> dict:
@@ -231,10 +235,8 @@ class ListingCollection(APIView):
     def get(self, request):
         viewer = Viewer.of(request.user)
         listings = listing_search(viewer=viewer, query=parse_listing_query(request.query_params))
-        paginator = SearchPagination()
-        page = paginator.paginate_queryset(listings, request, view=self)
-        data = ListingCardSerializer(page, many=True, context={"viewer": viewer}).data
-        return paginator.get_paginated_response(data)
+        return paginated(self, request, listings, lambda page: ListingCardSerializer(
+            page, many=True, context={"viewer": viewer}).data)
 
     @extend_schema(request=ListingIn, responses={201: ListingSerializer})
     def post(self, request):
@@ -274,11 +276,18 @@ class PhotoIn(serializers.Serializer):
     image = serializers.FileField()
 
 
+class PhotoOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField()
+    position = serializers.IntegerField()
+
+
 class ListingPhotos(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": PhotoIn}, responses={201: dict})
+    @extend_schema(request={"multipart/form-data": PhotoIn}, responses={201: PhotoOut})
     def post(self, request, listing_id: int):
         listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
         params = PhotoIn(data=request.data)
@@ -290,12 +299,30 @@ class ListingPhotos(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+class UnitAvailabilityOut(serializers.Serializer):
+    unit = serializers.IntegerField()
+    label = serializers.CharField()
+    free = serializers.ListField(
+        child=serializers.ListField(child=serializers.DateTimeField()),
+        help_text="[start, end) intervals when the unit is free.")
+    taken = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="[start, end, reason] with reason booked, blackout or closed.")
+
+
+class AvailabilityOut(serializers.Serializer):
+    listing = serializers.IntegerField()
+    units = UnitAvailabilityOut(many=True)
+
+
 class ListingAvailability(APIView):
     permission_classes = []
 
-    @extend_schema(parameters=[OpenApiParameter("from", str, required=True),
-                               OpenApiParameter("to", str, required=True)],
-                   responses={200: dict})
+    @extend_schema(parameters=[
+        OpenApiParameter("from", str, required=True, description="ISO 8601 with offset"),
+        OpenApiParameter("to", str, required=True,
+                         description="ISO 8601 with offset; at most 90 days after from")],
+        responses=AvailabilityOut)
     def get(self, request, listing_id: int):
         listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
         field = serializers.DateTimeField()

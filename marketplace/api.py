@@ -58,6 +58,15 @@ class SearchPagination(Pagination):
         return schema
 
 
+def paginated(view, request, queryset, serialize):
+    """One page of `queryset` in the {count, next, previous, results} shape,
+    paginated by the view's `pagination_class`; `serialize(page)` gives the
+    results."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serialize(page))
+
+
 # DRF's own exceptions, by the code shared/API.md gives them.
 _CODES = [
     (exceptions.ValidationError, "validation_failed"),

@@ -47,8 +47,11 @@ def _choice(errors, field, value, choices):
 
 
 def _check(listing: Listing, *, units: int, community_slugs, opening_hours, errors: _Errors,
-           actor) -> tuple[list[Community], list[tuple[int, time, time]] | None]:
-    """Validate a listing's fields (on the instance) and its relations."""
+           actor, already_shared=frozenset()
+           ) -> tuple[list[Community], list[tuple[int, time, time]] | None]:
+    """Validate a listing's fields (on the instance) and its relations. The
+    actor must belong to each community they share into; communities it is
+    already shared in stay (a colleague may have shared it there)."""
     if not listing.title.strip():
         errors.add("title", _("Give the listing a title."))
     _choice(errors, "kind", listing.kind, Listing.Kind)
@@ -92,7 +95,7 @@ def _check(listing: Listing, *, units: int, community_slugs, opening_hours, erro
         errors.add("communities", _("Unknown community: %(slugs)s.") % {
             "slugs": ", ".join(sorted(unknown))})
     for community in communities:
-        if community.pk not in member_of:
+        if community.pk not in member_of and community.slug not in already_shared:
             errors.add("communities", _("You can only share into communities you belong to: "
                                         "%(name)s.") % {"name": community.name})
     if listing.visibility == Listing.Visibility.COMMUNITIES and not community_slugs:
@@ -128,8 +131,9 @@ def _set_category(listing: Listing, slug, errors: _Errors) -> None:
         listing.category = category
 
 
-def _check_rules(*, actor, listing: Listing, communities) -> None:
-    violations = rules_engine.check_listing(owner=actor, listing=listing,
+def _check_rules(*, listing: Listing, communities) -> None:
+    """The rules of every community it is (to be) shared in, for its lender."""
+    violations = rules_engine.check_listing(owner=listing.owner, listing=listing,
                                             communities=communities)
     if violations:
         raise RuleViolation(violations)
@@ -198,7 +202,7 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
     shared, hours = _check(listing, units=units, community_slugs=list(communities),
                            opening_hours=list(opening_hours), errors=errors, actor=actor)
     errors.raise_if_any()
-    _check_rules(actor=actor, listing=listing, communities=shared)
+    _check_rules(listing=listing, communities=shared)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     listing.communities.set(shared)
@@ -218,7 +222,12 @@ def _managed(actor, listing: Listing) -> Listing:
 
 @transaction.atomic
 def listing_update(*, actor, listing: Listing, **changes) -> Listing:
-    """The lender changes their listing; the same checks as when it was made."""
+    """Those who manage the listing (its owner, its company's staff, or the
+    moderators of the community that owns it) change it, under the same
+    checks as when it was made. Someone who cannot see it gets NotFound;
+    someone who sees it but does not manage it gets Forbidden. `units`
+    adds units or retires the highest-numbered ones; `communities` and
+    `opening_hours` replace what was there. Who lends it does not change."""
     _managed(actor, listing)
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -232,13 +241,13 @@ def listing_update(*, actor, listing: Listing, **changes) -> Listing:
     if "category" in changes:
         _set_category(listing, changes["category"], errors)
     units = changes.get("units", listing.units.filter(is_active=True).count())
-    slugs = changes.get("communities", list(listing.communities.values_list("slug",
-                                                                            flat=True)))
+    current = frozenset(listing.communities.values_list("slug", flat=True))
+    slugs = changes.get("communities", current)
     shared, hours = _check(listing, units=units, community_slugs=list(slugs),
                            opening_hours=changes.get("opening_hours"), errors=errors,
-                           actor=actor)
+                           actor=actor, already_shared=current)
     errors.raise_if_any()
-    _check_rules(actor=actor, listing=listing, communities=shared)
+    _check_rules(listing=listing, communities=shared)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     if "communities" in changes:
@@ -266,13 +275,15 @@ def listing_share(*, actor, listing: Listing, community: Community) -> Listing:
     _managed(actor, listing)
     if community.pk not in active_community_ids(actor):
         raise Forbidden(_("You can only share into communities you belong to."))
-    _check_rules(actor=actor, listing=listing, communities=[community])
+    _check_rules(listing=listing, communities=[community])
     listing.communities.add(community)
     return listing
 
 
 @transaction.atomic
 def listing_unshare(*, actor, listing: Listing, community: Community) -> Listing:
+    """Stop sharing a listing in a community. A community-only listing shared
+    nowhere any more is paused, since no one but its lender could see it."""
     _managed(actor, listing)
     listing.communities.remove(community)
     if (listing.visibility == Listing.Visibility.COMMUNITIES
@@ -284,6 +295,8 @@ def listing_unshare(*, actor, listing: Listing, community: Community) -> Listing
 @transaction.atomic
 def listing_blackout_add(*, actor, listing: Listing, starts_at, ends_at,
                          reason: str = "") -> Blackout:
+    """Close a listing for a period [starts_at, ends_at): nobody can book it
+    then. Only those who manage it."""
     _managed(actor, listing)
     if starts_at >= ends_at:
         message = _("The end must be after the start.")
@@ -294,5 +307,6 @@ def listing_blackout_add(*, actor, listing: Listing, starts_at, ends_at,
 
 @transaction.atomic
 def listing_blackout_remove(*, actor, blackout: Blackout) -> None:
+    """Open a closed period again. Only those who manage the listing."""
     _managed(actor, blackout.listing)
     blackout.delete()
