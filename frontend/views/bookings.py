@@ -20,6 +20,7 @@ from bookings.services import extension as extension_services
 from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
+from community_rules import engine as rules_engine
 from frontend.refusals import show_refusal
 from listings.selectors import Viewer, can_manage_listing, listing_get
 from marketplace.errors import BookingConflict, DomainError
@@ -68,7 +69,11 @@ def booking_new(request, pk: int):
                              if booking.status == Booking.Status.REQUESTED
                              else _("Booked! The loan is confirmed."))
             return redirect("booking-detail", booking_id=booking.pk)
+    chosen = request.POST.get("community") or request.GET.get("community")
+    through = next((c for c in communities if c.slug == chosen), None) or (
+        communities[0] if communities and listing.visibility != "public" else None)
     context = {
+        "rules": rules_engine.rules_that_apply(listing=listing, community=through),
         "offer_waitlist": offer_waitlist,
         "listing": listing, "communities": communities, "start": start, "end": end,
         "start_value": timezone.localtime(start).strftime(DATETIME_INPUT),

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -56,6 +57,14 @@ class ListingForm(forms.Form):
     lat = forms.FloatField(label=gettext_lazy("Latitude"), required=False)
     lng = forms.FloatField(label=gettext_lazy("Longitude"), required=False)
     company = forms.ChoiceField(label=gettext_lazy("Lent by"), required=False)
+    owner_community = forms.ChoiceField(
+        label=gettext_lazy("Or lent by a community you moderate"), required=False,
+        help_text=gettext_lazy("For a tool library's own inventory: its moderators manage it."))
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False,
+        choices=[(s.value, s.label) for s in Listing.Status if s != Listing.Status.ARCHIVED],
+        help_text=gettext_lazy("A draft or a paused listing is seen only by those who "
+                               "manage it."))
     instant_booking = forms.BooleanField(label=gettext_lazy("Instant booking (no approval)"),
                                          required=False)
     min_hours = forms.FloatField(label=gettext_lazy("Shortest booking (hours)"), min_value=0.25,
@@ -69,18 +78,29 @@ class ListingForm(forms.Form):
     photos = forms.Field(label=gettext_lazy("Photos"), required=False,
                          widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, listing: Listing | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         groups = []
         for top in Category.objects.filter(parent__isnull=True).prefetch_related("children"):
             groups.append((top.name, [(top.slug, top.name)] + [
                 (child.slug, child.name) for child in top.children.all()]))
         self.fields["category"].choices = groups
+        # The person's communities, and those a colleague already shared it in
+        # (kept unless unticked).
+        shared = Q(memberships__user=user, memberships__status="active")
+        if listing is not None:
+            shared |= Q(pk__in=listing.communities.values("pk"))
         self.fields["communities"].choices = [
-            (c.slug, c.name) for c in Community.objects.filter(
-                memberships__user=user, memberships__status="active")]
+            (c.slug, c.name) for c in Community.objects.filter(shared).distinct()]
         self.fields["company"].choices = [("", gettext_lazy("Me"))] + [
             (c.slug, c.name) for c in ShareCompany.objects.filter(staff_links__user=user)]
+        moderated = Community.objects.filter(
+            memberships__user=user, memberships__status="active",
+            memberships__role__in=["moderator", "owner"])
+        self.fields["owner_community"].choices = [("", "—")] + [
+            (c.slug, c.name) for c in moderated]
+        if not moderated:
+            del self.fields["owner_community"]
 
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
@@ -89,6 +109,9 @@ class ListingForm(forms.Form):
         max_hours = data.pop("max_hours")
         data["max_duration"] = timedelta(hours=max_hours) if max_hours else None
         data["company"] = data.get("company") or None
+        data["owner_community"] = data.get("owner_community") or None
+        if not data.get("status"):
+            data.pop("status", None)  # new ones go up at once; edits keep theirs
         return data
 
 
@@ -106,6 +129,7 @@ def _initial(listing: Listing) -> dict:
         "min_hours": listing.min_duration / timedelta(hours=1),
         "max_hours": listing.max_duration / timedelta(hours=1) if listing.max_duration else None,
         "cancellation_policy": listing.cancellation_policy,
+        "status": listing.status,
     }
 
 
@@ -151,8 +175,11 @@ def listing_detail(request, pk: int):
                    if c.visibility == "public" or c.pk in viewer.community_ids]
     rules = [(community, describe(rule.type, rule.params))
              for community in communities for rule in community.rules.all()]
+    hours = [{"day": WEEKDAYS[h.weekday], "opens": h.opens, "closes": h.closes}
+             for h in listing.opening_hours.all()]
     return render(request, "listings/detail.html", {
         "listing": listing, "manages": manages, "communities": communities, "rules": rules,
+        "opening_hours": hours, "units": sum(1 for u in listing.units.all() if u.is_active),
         "calendar": _calendar(listing),
         "policy": pricing.cancellation_terms(listing.cancellation_policy),
         "rating": rating_summary(listing=listing),
@@ -186,10 +213,11 @@ def listing_edit(request, pk: int):
         messages.error(request, _("Only the lender can change this listing."))
         return redirect("listing-detail", pk=pk)
     form = ListingForm(request.POST or None, request.FILES or None, user=request.user,
-                       initial=_initial(listing))
+                       listing=listing, initial=_initial(listing))
     if request.method == "POST" and form.is_valid():
         arguments = form.service_arguments()
         arguments.pop("company", None)  # who lends it does not change
+        arguments.pop("owner_community", None)
         try:
             listing_services.listing_update(actor=request.user, listing=listing, **arguments)
         except DomainError as error:

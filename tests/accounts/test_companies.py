@@ -70,3 +70,13 @@ def test_companies_api_and_directory(api, api_as, owner, staff, client):
     assert bad.status_code == 400 and "registration_number" in bad.json()["fields"]
     directory = client.get("/companies/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Green Wheels" in directory and "Verified by the city" in directory
+
+
+def test_companies_list_has_a_fixed_query_count(api, owner, django_assert_max_num_queries):
+    numbers = ["220-81-62517", "105-87-30120", "214-86-18587"]
+    for n, number in enumerate(numbers):
+        company_create(actor=owner, name=f"Company {n}", registration_number=number)
+    for size in (1, 3):
+        with django_assert_max_num_queries(2):
+            response = api.get(f"/api/v1/companies/?page_size={size}")
+        assert len(response.json()["results"]) == size

@@ -83,3 +83,16 @@ def test_members_list_hides_pending_from_members_and_has_a_fixed_query_count(
         assert len(response.json()["results"]) == size
     seen_by_member = api_as(member).get("/api/v1/communities/big/members/?page_size=100")
     assert {m["status"] for m in seen_by_member.json()["results"]} == {"active"}
+
+
+def test_communities_list_has_a_fixed_query_count(api_as, owner, member,
+                                                  django_assert_max_num_queries):
+    for n in range(30):
+        community = community_create(actor=owner, name=f"Club {n}")
+        if n % 3 == 0:
+            community_join(actor=member, community=community)
+    client = api_as(member)
+    for size in (5, 30):
+        with django_assert_max_num_queries(6):
+            response = client.get(f"/api/v1/communities/?page_size={size}")
+        assert len(response.json()["results"]) == size

@@ -66,3 +66,14 @@ def test_private_community_charter_is_404_for_outsiders(client, outsider, librar
     library.save()
     client.force_login(outsider)
     assert client.get("/communities/library/charter/").status_code == 404
+
+
+def test_the_request_page_shows_the_rules_before_anyone_asks(client, owner, member, library):
+    from tests.fixtures.bookings import make_listing
+
+    rule_add(actor=owner, community=library, type="max_loan_duration", params={"days": 3})
+    drill = make_listing(owner, title="Drill", visibility="communities")
+    drill.communities.add(library)
+    client.force_login(member)
+    page = client.get(f"/listings/{drill.pk}/book/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Loans last at most 3 days." in page.content.decode()

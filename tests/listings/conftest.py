@@ -1,3 +1,7 @@
+"""Listing fixtures for tests/listings (and any test that asks for them):
+`categories`, `community` (owner runs it, member is in it), `make_listing`,
+`media` (uploads to a temporary MEDIA_ROOT) and `image_file()`."""
+
 import io
 
 import pytest
@@ -6,6 +10,7 @@ from PIL import Image
 
 from community_rules.models import Community, Membership
 from listings.categories import seed_categories
+from listings.services.listing import listing_create
 
 
 @pytest.fixture
@@ -20,6 +25,20 @@ def community(owner, member, categories):
     Membership.objects.create(community=circle, user=owner, role="owner", status="active")
     Membership.objects.create(community=circle, user=member, status="active")
     return circle
+
+
+@pytest.fixture
+def make_listing(owner, categories):
+    """`make_listing(**overrides)` lists something through the listing
+    service: by default a free, public, one-unit drill that `owner` lends.
+    `actor=` lists it as someone else."""
+
+    def make(*, actor=None, **overrides):
+        overrides.setdefault("title", "Drill")
+        overrides.setdefault("category", "power-tools")
+        return listing_create(actor=actor or owner, **overrides)
+
+    return make
 
 
 @pytest.fixture
