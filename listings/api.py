@@ -18,7 +18,7 @@ from listings.selectors import Viewer, can_manage_listing, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
 from marketplace.api import SearchPagination, paginated
-from marketplace.errors import ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed
 
 
 class CategorySerializer(serializers.Serializer):
@@ -343,6 +343,52 @@ class ListingAvailability(APIView):
                          "units": unit_availability(listing, times["from"], times["to"])})
 
 
+class BlackoutIn(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BlackoutOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    source = serializers.CharField()
+
+
+class ListingBlackouts(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=BlackoutOut(many=True))
+    def get(self, request, listing_id: int):
+        viewer = Viewer.of(request.user)
+        listing = listing_get(listing_id=listing_id, viewer=viewer)
+        return Response(BlackoutOut(listing.blackouts.all(), many=True).data)
+
+    @extend_schema(request=BlackoutIn, responses={201: BlackoutOut})
+    def post(self, request, listing_id: int):
+        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        params = BlackoutIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        blackout = listing_services.listing_blackout_add(actor=request.user, listing=listing,
+                                                         **params.validated_data)
+        return Response(BlackoutOut(blackout).data, status=status.HTTP_201_CREATED)
+
+
+class ListingBlackout(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, listing_id: int, blackout_id: int):
+        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        blackout = listing.blackouts.filter(pk=blackout_id).first()
+        if blackout is None:
+            raise NotFound()
+        listing_services.listing_blackout_remove(actor=request.user, blackout=blackout)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 urlpatterns = [
     path("categories/", Categories.as_view(), name="api-categories"),
     path("listings/", ListingCollection.as_view(), name="api-listings"),
@@ -351,4 +397,8 @@ urlpatterns = [
          name="api-listing-photos"),
     path("listings/<int:listing_id>/availability/", ListingAvailability.as_view(),
          name="api-listing-availability"),
+    path("listings/<int:listing_id>/blackouts/", ListingBlackouts.as_view(),
+         name="api-listing-blackouts"),
+    path("listings/<int:listing_id>/blackouts/<int:blackout_id>/", ListingBlackout.as_view(),
+         name="api-listing-blackout"),
 ]

@@ -26,7 +26,7 @@ from listings.models import Category, Listing, ListingPhoto
 from listings.selectors import Viewer, can_manage_listing, listing_get, managed_q
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, Forbidden
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,7 +61,7 @@ class ListingForm(forms.Form):
         label=gettext_lazy("Or lent by a community you moderate"), required=False,
         help_text=gettext_lazy("For a tool library's own inventory: its moderators manage it."))
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), required=False,
+        label=gettext_lazy("Status"), required=False, initial=Listing.Status.ACTIVE,
         choices=[(s.value, s.label) for s in Listing.Status if s != Listing.Status.ARCHIVED],
         help_text=gettext_lazy("A draft or a paused listing is seen only by those who "
                                "manage it."))
@@ -101,6 +101,9 @@ class ListingForm(forms.Form):
             (c.slug, c.name) for c in moderated]
         if not moderated:
             del self.fields["owner_community"]
+        if listing is not None and listing.status == Listing.Status.ARCHIVED:
+            # Saving an archived listing keeps it archived unless changed.
+            self.fields["status"].choices = Listing.Status.choices
 
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
@@ -242,6 +245,58 @@ def listing_archive(request, pk: int):
     return redirect("my-listings")
 
 
+def _managed_listing(request, pk: int) -> Listing:
+    viewer = Viewer.of(request.user)
+    listing = listing_get(listing_id=pk, viewer=viewer)
+    if not can_manage_listing(listing=listing, viewer=viewer):
+        raise Forbidden(_("Only the lender can change this listing."))
+    return listing
+
+
+@login_required
+def listing_hours(request, pk: int):
+    """Weekly opening hours and blackout periods: when it can be had."""
+    listing = _managed_listing(request, pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "blackout":
+                starts = timezone.make_aware(datetime.strptime(request.POST["starts_at"],
+                                                               "%Y-%m-%dT%H:%M"))
+                ends = timezone.make_aware(datetime.strptime(request.POST["ends_at"],
+                                                             "%Y-%m-%dT%H:%M"))
+                listing_services.listing_blackout_add(actor=request.user, listing=listing,
+                                                      starts_at=starts, ends_at=ends,
+                                                      reason=request.POST.get("reason", ""))
+            else:
+                hours = [{"weekday": day, "opens": request.POST[f"opens_{day}"],
+                          "closes": request.POST[f"closes_{day}"]}
+                         for day in range(7)
+                         if request.POST.get(f"open_{day}") and request.POST.get(f"opens_{day}")]
+                listing_services.listing_update(actor=request.user, listing=listing,
+                                                opening_hours=hours)
+        except (KeyError, ValueError):
+            messages.error(request, _("Give dates and times in full."))
+        except DomainError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("listing-hours", pk=pk)
+    by_day = {h.weekday: h for h in listing.opening_hours.all()}
+    days = [{"number": n, "name": WEEKDAYS[n], "hours": by_day.get(n)} for n in range(7)]
+    blackouts = listing.blackouts.filter(ends_at__gte=timezone.now())
+    return render(request, "listings/hours.html", {"listing": listing, "days": days,
+                                                    "blackouts": blackouts})
+
+
+@login_required
+@require_POST
+def blackout_remove(request, pk: int, blackout_id: int):
+    listing = _managed_listing(request, pk)
+    blackout = get_object_or_404(listing.blackouts, pk=blackout_id)
+    listing_services.listing_blackout_remove(actor=request.user, blackout=blackout)
+    return redirect("listing-hours", pk=pk)
+
+
 @login_required
 @require_POST
 def photo_remove(request, pk: int, photo_id: int):
@@ -271,5 +326,8 @@ urlpatterns = [
     path("listings/<int:pk>/archive/", listing_archive, name="listing-archive"),
     path("listings/<int:pk>/photos/<int:photo_id>/remove/", photo_remove,
          name="listing-photo-remove"),
+    path("listings/<int:pk>/hours/", listing_hours, name="listing-hours"),
+    path("listings/<int:pk>/blackouts/<int:blackout_id>/remove/", blackout_remove,
+         name="listing-blackout-remove"),
     path("my/listings/", my_listings, name="my-listings"),
 ]
