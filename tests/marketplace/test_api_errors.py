@@ -69,3 +69,14 @@ def test_the_openapi_document_is_valid_and_has_no_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/bookings/{booking_id}/{action}/" in out.read_text()
+
+
+def test_too_many_requests_are_429_rate_limited(api, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    statuses = [api.get("/api/v1/categories/").status_code for _ in range(3)]
+    refused = api.get("/api/v1/listings/", HTTP_ACCEPT_LANGUAGE="en")
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited" and refused.json()["retry_after"] > 0
