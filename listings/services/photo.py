@@ -29,7 +29,8 @@ def listing_photo_add(*, actor, listing: Listing, image) -> ListingPhoto:
         raise ValidationFailed(message, fields={"image": [message]})
     processed = process_photo(image)  # refuses before anything is written
     with transaction.atomic():
-        position = (listing.photos.aggregate(last=Max("position"))["last"] or -1) + 1
+        last = listing.photos.aggregate(last=Max("position"))["last"]
+        position = 0 if last is None else last + 1
         photo = ListingPhoto(listing=listing, width=processed.width, height=processed.height,
                              position=position)
         photo.image.save(f"listing-{listing.pk}.{processed.extension}", processed.image,

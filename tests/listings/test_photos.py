@@ -85,3 +85,11 @@ def test_only_the_lender_adds_photos(owner, member, outsider, media):
     with pytest.raises(NotFound):
         listing_photo_add(actor=outsider, listing=hidden, image=image_file())
     assert files_under(media) == []
+
+
+def test_photos_keep_the_order_they_were_added_in(owner, media):
+    listing = make_listing(owner)
+    added = [listing_photo_add(actor=owner, listing=listing, image=image_file())
+             for _ in range(3)]
+    assert [p.position for p in added] == [0, 1, 2]
+    assert list(listing.photos.values_list("pk", flat=True)) == [p.pk for p in added]
