@@ -1,5 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -43,45 +44,65 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+# --- share companies ---------------------------------------------------------
+
+
 class CompanySerializer(serializers.ModelSerializer):
     verified = serializers.BooleanField(read_only=True)
-    listing_count = serializers.SerializerMethodField()
+    listing_count = serializers.SerializerMethodField(
+        help_text="Active listings that everyone may see.")
 
     class Meta:
         model = ShareCompany
         fields = ["slug", "name", "registration_number", "description", "website", "logo",
                   "verified", "verified_at", "listing_count", "created_at"]
-        read_only_fields = ["slug", "logo", "verified_at", "created_at"]
+        read_only_fields = fields
 
     def get_listing_count(self, company) -> int:
-        count = getattr(company, "active_listings", None)
-        return count if count is not None else company.listings.filter(
-            status="active", visibility="public").count()
+        count = getattr(company, "active_listings", None)  # company_list annotates it
+        if count is None:
+            count = company.listings.filter(status="active", visibility="public").count()
+        return count
+
+
+class CompanyListQuery(serializers.Serializer):
+    verified = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="true: verified companies only; false: unverified only.")
 
 
 class CompanyIn(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    registration_number = serializers.CharField(max_length=20)
+    registration_number = serializers.CharField(
+        max_length=20, help_text="사업자등록번호: 123-45-67891 or 1234567891.")
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     website = serializers.URLField(required=False, allow_blank=True)
+    logo = serializers.FileField(required=False, help_text="JPEG, PNG or WebP, at most 10 MB.")
 
 
 class CompanyChangeIn(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     website = serializers.URLField(required=False, allow_blank=True)
+    logo = serializers.FileField(required=False, allow_null=True,
+                                 help_text="A new logo; null removes it.")
 
 
 class Companies(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     pagination_class = Pagination
 
-    @extend_schema(responses=CompanySerializer(many=True))
+    @extend_schema(parameters=[CompanyListQuery], responses=CompanySerializer(many=True),
+                   description="The public directory: verified companies first, then by name.")
     def get(self, request):
-        return paginated(self, request, selectors.company_list(),
+        query = CompanyListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return paginated(self, request, selectors.company_list(**query.validated_data),
                          lambda page: CompanySerializer(page, many=True).data)
 
-    @extend_schema(request=CompanyIn, responses={201: CompanySerializer})
+    @extend_schema(request=CompanyIn, responses={201: CompanySerializer},
+                   description="Register a share company: the caller becomes its admin. "
+                               "It starts unverified; city staff verify it.")
     def post(self, request):
         params = CompanyIn(data=request.data)
         params.is_valid(raise_exception=True)
@@ -96,9 +117,10 @@ class CompanyDetail(APIView):
     def get(self, request, slug: str):
         return Response(CompanySerializer(selectors.company_get(slug=slug)).data)
 
-    @extend_schema(request=CompanyChangeIn, responses=CompanySerializer)
+    @extend_schema(request=CompanyChangeIn, responses=CompanySerializer,
+                   description="The company's admins only.")
     def patch(self, request, slug: str):
-        params = CompanyChangeIn(data=request.data)
+        params = CompanyChangeIn(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
         company = services.company_update(actor=request.user,
                                           company=selectors.company_get(slug=slug),
@@ -109,7 +131,8 @@ class CompanyDetail(APIView):
 class CompanyVerify(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=CompanySerializer)
+    @extend_schema(request=None, responses=CompanySerializer,
+                   description="City staff only: the city's designation as a share company.")
     def post(self, request, slug: str):
         company = services.company_verify(actor=request.user,
                                           company=selectors.company_get(slug=slug))
@@ -119,37 +142,42 @@ class CompanyVerify(APIView):
 class CompanyUnverify(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=CompanySerializer)
+    @extend_schema(request=None, responses=CompanySerializer,
+                   description="City staff only: withdraws the verification.")
     def post(self, request, slug: str):
-        company = services.company_verify(actor=request.user,
-                                          company=selectors.company_get(slug=slug),
-                                          verified=False)
+        company = services.company_unverify(actor=request.user,
+                                            company=selectors.company_get(slug=slug))
         return Response(CompanySerializer(company).data)
 
 
 class StaffIn(serializers.Serializer):
-    email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices, default="staff")
+    email = serializers.EmailField(help_text="Of someone who already has a Nanum account.")
+    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices,
+                                   default=CompanyStaff.Role.STAFF)
 
 
 class StaffOut(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
+    email = serializers.EmailField(source="user.email")
     display_name = serializers.CharField(source="user.display_name")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices)
+    added_at = serializers.DateTimeField()
 
 
 class CompanyStaffView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=StaffOut(many=True))
+    @extend_schema(responses=StaffOut(many=True),
+                   description="The company's own staff only; admins first.")
     def get(self, request, slug: str):
         company = selectors.company_get(slug=slug)
         if not selectors.is_company_staff(company=company, user=request.user):
-            raise Forbidden()
-        links = company.staff_links.select_related("user__profile")
-        return Response(StaffOut(links, many=True).data)
+            raise Forbidden(_("Only the company's staff see who works there."))
+        return Response(StaffOut(selectors.company_staff_list(company), many=True).data)
 
-    @extend_schema(request=StaffIn, responses={201: StaffOut})
+    @extend_schema(request=StaffIn, responses={201: StaffOut},
+                   description="The company's admins add someone, or change the role of "
+                               "someone already on the staff.")
     def post(self, request, slug: str):
         params = StaffIn(data=request.data)
         params.is_valid(raise_exception=True)
@@ -162,7 +190,8 @@ class CompanyStaffView(APIView):
 class CompanyStaffMember(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={204: None})
+    @extend_schema(request=None, responses={204: None},
+                   description="The company's admins; the last admin cannot be removed (409).")
     def delete(self, request, slug: str, user_id: int):
         services.company_staff_remove(actor=request.user,
                                       company=selectors.company_get(slug=slug),

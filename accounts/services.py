@@ -2,13 +2,16 @@
 
 import secrets
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import CompanyStaff, Profile, ShareCompany, User
 from accounts.registration import normalize_registration_number
+from listings.images import process_photo
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
@@ -55,89 +58,194 @@ def profile_update(*, actor: User, **changes) -> Profile:
 
 # --- share companies ---------------------------------------------------------
 
+# Paths under /companies/ that a company's slug must not take.
+RESERVED_SLUGS = frozenset({"new"})
+COMPANY_FIELDS = ("name", "description", "website", "logo")
+
+
+def _require_person(actor) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden(_("Log in first."))
+
+
+def _require_city_staff(actor) -> None:
+    if actor is None or not actor.is_authenticated or not actor.is_staff:
+        raise Forbidden(_("Only city staff verify share companies."))
+
+
+def _require_company_admin(company: ShareCompany, actor) -> None:
+    _require_person(actor)
+    if not CompanyStaff.objects.filter(company=company, user=actor,
+                                       role=CompanyStaff.Role.ADMIN).exists():
+        raise Forbidden(_("Only the company's admins can do that."))
+
+
+def _lock(company: ShareCompany) -> None:
+    """Serialise staff changes of one company (on SQLite the IMMEDIATE
+    transaction already does), so two admins cannot remove each other."""
+    ShareCompany.objects.select_for_update().filter(pk=company.pk).first()
+
+
 def _company_slug(name: str) -> str:
-    base = slugify(name)[:60] or f"company-{secrets.token_hex(3)}"
+    # slugify keeps ASCII only: a Korean-only name gives "", so it gets a
+    # random one rather than a transliteration.
+    base = slugify(name)[:60].strip("-") or f"company-{secrets.token_hex(3)}"
     slug, n = base, 2
-    while ShareCompany.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or ShareCompany.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
 
-def _require_company_admin(company: ShareCompany, user) -> None:
-    if not CompanyStaff.objects.filter(company=company, user=user,
-                                       role=CompanyStaff.Role.ADMIN).exists():
-        raise Forbidden(_("Only the company's admins can do that."))
+def _full_clean(company: ShareCompany) -> None:
+    """The model's own checks (lengths, the website's URL) as a refusal that
+    names the fields; the logo is checked by _checked_logo."""
+    try:
+        company.full_clean(exclude=["logo", "slug", "registration_number"],
+                           validate_unique=False)
+    except DjangoValidationError as error:
+        raise ValidationFailed(fields={
+            field: [str(message) for message in messages]
+            for field, messages in error.message_dict.items()}) from None
+
+
+def _checked_logo(logo) -> ContentFile:
+    """The logo decoded and re-encoded like a listing photo: a real JPEG, PNG
+    or WebP image of at most 10 MB, without its metadata."""
+    try:
+        processed = process_photo(logo)
+    except ValidationFailed as refusal:
+        raise ValidationFailed(fields={"logo": refusal.extra["fields"]["image"]}) from None
+    processed.image.name = f"logo.{processed.extension}"
+    return processed.image
+
+
+def _already_registered() -> ValidationFailed:
+    return ValidationFailed(fields={"registration_number": [
+        _("A company with this business registration number is already registered.")]})
 
 
 @transaction.atomic
 def company_create(*, actor: User, name: str, registration_number: str,
                    description: str = "", website: str = "", logo=None) -> ShareCompany:
-    """Register a share company with a valid business registration number;
-    the person who registers it becomes its admin. The city verifies it."""
+    """Anyone signed in registers a share company under a valid Korean
+    business registration number (ten digits whose last is the official check
+    digit; stored as 123-45-67890), which no other company has. The person
+    who registers it becomes its admin. It starts unverified: only the
+    city's staff verify it."""
+    _require_person(actor)
+    name = (name or "").strip()
     errors = {}
-    if not (name or "").strip():
+    if not name:
         errors["name"] = [_("Give the company's name.")]
     number = normalize_registration_number(registration_number)
     if number is None:
-        errors["registration_number"] = [
-            _("This is not a valid business registration number (10 digits, e.g. "
-              "123-45-67890).")]
+        errors["registration_number"] = [_(
+            "This is not a valid business registration number: ten digits such as "
+            "123-45-67891, the last being the check digit.")]
     elif ShareCompany.objects.filter(registration_number=number).exists():
-        errors["registration_number"] = [_("A company with this number is already "
-                                           "registered.")]
+        errors.update(_already_registered().extra["fields"])
     if errors:
         raise ValidationFailed(fields=errors)
-    company = ShareCompany(name=name.strip(), slug=_company_slug(name),
-                           registration_number=number, description=description,
-                           website=website, created_by=actor)
+    company = ShareCompany(name=name, slug=_company_slug(name), registration_number=number,
+                           description=(description or "").strip(),
+                           website=(website or "").strip(), created_by=actor)
+    _full_clean(company)
     if logo:
-        company.logo = logo
-    company.full_clean(exclude=["logo"])
-    company.save()
+        company.logo = _checked_logo(logo)
+    try:
+        with transaction.atomic():
+            company.save()
+    except IntegrityError:
+        # Lost a race: the same number registered, or the slug taken, meanwhile.
+        if ShareCompany.objects.filter(registration_number=number).exists():
+            raise _already_registered() from None
+        company.slug = f"{company.slug[:70]}-{secrets.token_hex(3)}"
+        company.save()
     CompanyStaff.objects.create(company=company, user=actor, role=CompanyStaff.Role.ADMIN)
     return company
 
 
 @transaction.atomic
 def company_update(*, actor: User, company: ShareCompany, **changes) -> ShareCompany:
+    """The company's admins change its name, description, website or logo
+    (`logo=None` removes it). The slug, the registration number and the
+    verification stay as they are."""
     _require_company_admin(company, actor)
-    allowed = {"name", "description", "website", "logo"}
-    unknown = set(changes) - allowed
+    unknown = sorted(set(changes) - set(COMPANY_FIELDS))
     if unknown:
-        raise ValidationFailed(fields={n: [_("This cannot be changed here.")]
-                                       for n in sorted(unknown)})
-    for name, value in changes.items():
-        setattr(company, name, value)
-    company.full_clean(exclude=["logo"])
+        raise ValidationFailed(fields={name: [_("This cannot be changed here.")]
+                                       for name in unknown})
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationFailed(fields={"name": [_("Give the company's name.")]})
+    for field in ("description", "website"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    old_logo = company.logo.name if company.logo else ""
+    if "logo" in changes:
+        logo = changes.pop("logo")
+        company.logo = _checked_logo(logo) if logo else None
+    for field, value in changes.items():
+        setattr(company, field, value)
+    _full_clean(company)
     company.save()
+    new_logo = company.logo.name if company.logo else ""
+    if old_logo and old_logo != new_logo:
+        storage = company.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_logo))
     return company
 
 
 @transaction.atomic
-def company_verify(*, actor: User, company: ShareCompany, verified: bool = True) -> ShareCompany:
-    """City staff designate (or withdraw) a verified share company; who and
-    when is kept."""
-    if not actor.is_staff:
-        raise Forbidden(_("Only city staff verify share companies."))
-    company.verified_at = timezone.now() if verified else None
-    company.verified_by = actor if verified else None
-    company.save(update_fields=["verified_at", "verified_by"])
+def company_verify(*, actor: User, company: ShareCompany) -> ShareCompany:
+    """Only city staff verify a share company (the city's designation); who
+    verified it and when are kept. Verifying it again keeps the first date."""
+    _require_city_staff(actor)
+    now = timezone.now()
+    # Conditional: of two staff clicking at once, the first one's date stays.
+    if ShareCompany.objects.filter(pk=company.pk, verified_at__isnull=True).update(
+            verified_at=now, verified_by=actor):
+        company.verified_at, company.verified_by = now, actor
+    else:
+        company.refresh_from_db(fields=["verified_at", "verified_by"])
     return company
+
+
+@transaction.atomic
+def company_unverify(*, actor: User, company: ShareCompany) -> ShareCompany:
+    """Only city staff withdraw a share company's verification."""
+    _require_city_staff(actor)
+    ShareCompany.objects.filter(pk=company.pk).update(verified_at=None, verified_by=None)
+    company.verified_at, company.verified_by = None, None
+    return company
+
+
+def _last_admin(company: ShareCompany, link: CompanyStaff) -> bool:
+    return link.role == CompanyStaff.Role.ADMIN and not CompanyStaff.objects.filter(
+        company=company, role=CompanyStaff.Role.ADMIN).exclude(pk=link.pk).exists()
 
 
 @transaction.atomic
 def company_staff_add(*, actor: User, company: ShareCompany, email: str,
-                      role: str = "staff") -> CompanyStaff:
+                      role: str = CompanyStaff.Role.STAFF) -> CompanyStaff:
+    """The company's admins add a person who has a Nanum account, by e-mail
+    address, as admin or staff; for someone already on the staff this
+    changes their role. The last admin cannot become plain staff."""
     _require_company_admin(company, actor)
-    person = User.objects.filter(email__iexact=(email or "").strip()).first()
-    if person is None:
-        raise ValidationFailed(fields={"email": [_("Nobody with this e-mail address uses "
-                                                   "Nanum yet.")]})
     if role not in CompanyStaff.Role.values:
         raise ValidationFailed(fields={"role": [_("Choose admin or staff.")]})
-    link, created = CompanyStaff.objects.get_or_create(company=company, user=person,
-                                                      defaults={"role": role})
-    if not created and link.role != role:
+    person = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if person is None:
+        raise ValidationFailed(fields={"email": [
+            _("Nobody with this e-mail address uses Nanum yet. Ask them to sign up first.")]})
+    _lock(company)
+    link = CompanyStaff.objects.filter(company=company, user=person).first()
+    if link is None:
+        return CompanyStaff.objects.create(company=company, user=person, role=role)
+    if link.role != role:
+        if _last_admin(company, link):
+            raise Conflict(_("A company needs an admin: make someone else admin first."))
         link.role = role
         link.save(update_fields=["role"])
     return link
@@ -145,11 +253,13 @@ def company_staff_add(*, actor: User, company: ShareCompany, email: str,
 
 @transaction.atomic
 def company_staff_remove(*, actor: User, company: ShareCompany, user: User) -> None:
+    """The company's admins remove someone from its staff; the last admin
+    cannot be removed."""
     _require_company_admin(company, actor)
+    _lock(company)
     link = CompanyStaff.objects.filter(company=company, user=user).first()
     if link is None:
-        raise NotFound()
-    if link.role == CompanyStaff.Role.ADMIN and not CompanyStaff.objects.filter(
-            company=company, role=CompanyStaff.Role.ADMIN).exclude(pk=link.pk).exists():
+        raise NotFound(_("This person is not on the company's staff."))
+    if _last_admin(company, link):
         raise Conflict(_("A company needs an admin: make someone else admin first."))
     link.delete()

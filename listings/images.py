@@ -1,7 +1,11 @@
 """Checking and preparing uploaded photos with Pillow: only real JPEG, PNG or
 WebP images up to 10 MB, decoded in full (a renamed text file, a truncated
-file or a decompression bomb is refused), re-encoded without metadata (GPS
-and all EXIF go), turned upright, with a thumbnail."""
+file or a decompression bomb is refused), turned upright and re-encoded
+without metadata (EXIF with its GPS position, XMP, comments all go), with a
+thumbnail of at most 480 px on the long side.
+
+Pure: nothing here touches the database or the storage, so a caller can
+check every file before it writes anything."""
 
 import io
 import warnings
@@ -17,6 +21,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 THUMBNAIL = (480, 480)
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+JPEG_QUALITY = 85
 
 
 @dataclass(frozen=True)
@@ -25,34 +30,34 @@ class ProcessedPhoto:
     thumbnail: ContentFile
     width: int
     height: int
-    extension: str
+    extension: str  # "jpg", "png" or "webp"
+    format: str  # Pillow's name: "JPEG", "PNG" or "WEBP"
 
 
 def _refuse(message: str):
     raise ValidationFailed(message, fields={"image": [message]})
 
 
-def _encode(image: Image.Image, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    if fmt == "JPEG":
-        image.convert("RGB").save(buffer, "JPEG", quality=85, optimize=True)
-    elif fmt == "WEBP":
-        image.save(buffer, "WEBP", quality=85)
-    else:
-        image.save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def process_photo(upload) -> ProcessedPhoto:
-    """A checked, cleaned photo and its thumbnail, or ValidationFailed."""
+def _read(upload) -> bytes:
+    """The upload's bytes, refusing past 10 MB without reading much further."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         _refuse(_("The photo is larger than 10 MB."))
-    data = upload.read()
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         _refuse(_("The photo is larger than 10 MB."))
+    return data
+
+
+def _decode(data: bytes) -> tuple[Image.Image, str]:
+    """The fully decoded, upright image and its format, or a refusal."""
+    too_big = _("The photo has too many pixels (at most 40 megapixels).")
+    # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that; both are
+    # refusals. (Our own 40-megapixel cap, checked before decoding, refuses
+    # these anyway, should another thread reset the warning filter.)
     with warnings.catch_warnings():
-        # A decompression bomb warns first, then errors: both are refusals.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data)) as probe:
@@ -60,27 +65,60 @@ def process_photo(upload) -> ProcessedPhoto:
                 if fmt not in FORMATS:
                     _refuse(_("Upload a JPEG, PNG or WebP photo."))
                 if probe.width * probe.height > MAX_PIXELS:
-                    _refuse(_("The photo has too many pixels (at most 40 megapixels)."))
+                    _refuse(too_big)
                 probe.verify()
+            # verify() leaves the file unusable and skips the pixel data of
+            # some formats: open again and decode every pixel.
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                return ImageOps.exif_transpose(image), fmt
         except ValidationFailed:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            _refuse(_("The photo has too many pixels (at most 40 megapixels)."))
+            _refuse(too_big)
         except UnidentifiedImageError:
             _refuse(_("This file is not a photo. Upload a JPEG, PNG or WebP image."))
-        except (OSError, SyntaxError, ValueError):
+        except (OSError, SyntaxError, ValueError, EOFError):
             _refuse(_("The photo is damaged or incomplete. Try saving it again."))
-    if upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-        upright = upright.convert("RGB")
-    # Saving without passing `exif` or `info` drops every piece of metadata.
-    clean = upright.copy()
+
+
+def _plain_mode(image: Image.Image, fmt: str) -> Image.Image:
+    """RGB, RGBA or L: modes every format saves and thumbnails resample well.
+    Palette transparency becomes an alpha channel, since the metadata that
+    carries it is dropped; JPEG has no alpha, so it goes onto white."""
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    if fmt == "JPEG":
+        if has_alpha:
+            rgba = image.convert("RGBA")
+            background = Image.new("RGB", rgba.size, (255, 255, 255))
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            return background
+        return image if image.mode in ("RGB", "L") else image.convert("RGB")
+    if image.mode in ("RGB", "RGBA", "L"):
+        return image
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    # Saving without `exif`, `icc_profile` or `info` writes no metadata.
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    elif fmt == "WEBP":
+        image.save(buffer, "WEBP", quality=JPEG_QUALITY)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def process_photo(upload) -> ProcessedPhoto:
+    """A checked, cleaned photo in its own format and its thumbnail, or
+    ValidationFailed(fields={"image": [why]})."""
+    upright, fmt = _decode(_read(upload))
+    clean = _plain_mode(upright, fmt)
     clean.info = {}
     thumb = clean.copy()
     thumb.thumbnail(THUMBNAIL)
-    extension = FORMATS[fmt]
     return ProcessedPhoto(
         image=ContentFile(_encode(clean, fmt)), thumbnail=ContentFile(_encode(thumb, fmt)),
-        width=clean.width, height=clean.height, extension=extension)
+        width=clean.width, height=clean.height, extension=FORMATS[fmt], format=fmt)

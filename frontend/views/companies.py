@@ -1,24 +1,33 @@
 """Pages for share companies: the public directory, registration, a
-company's page with its listings, editing and staff, verification by the
-city's staff."""
+company's page with its listings, editing and staff for its admins, and
+verification by the city's staff."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.models import User
+from accounts.models import CompanyStaff, User
 from bookings.selectors import rating_summary
 from frontend.refusals import show_refusal
 from listings.selectors import Viewer, visible_listings
 from marketplace.errors import DomainError, Forbidden
 
+DIRECTORY_PAGE = 24
+LISTINGS_SHOWN = 24
+
 
 def company_list(request):
-    return render(request, "companies/list.html", {"companies": selectors.company_list()})
+    verified_only = request.GET.get("verified") == "1"
+    companies = selectors.company_list(verified=True if verified_only else None)
+    page = Paginator(companies, DIRECTORY_PAGE).get_page(request.GET.get("page"))
+    return render(request, "companies/list.html", {
+        "page": page, "verified_only": verified_only,
+        "kept": "verified=1" if verified_only else ""})
 
 
 @login_required
@@ -34,69 +43,99 @@ def company_create(request):
         except DomainError as error:
             show_refusal(request, error)
         else:
-            messages.success(request, _("Registered. The city's staff will verify it."))
+            messages.success(request, _("Your company is registered, and you are its admin. "
+                                        "The city's staff will verify it."))
             return redirect("company-detail", slug=company.slug)
     return render(request, "companies/new.html", {"values": values})
 
 
 def company_detail(request, slug: str):
     company = selectors.company_get(slug=slug)
-    listings = (visible_listings(Viewer.of(request.user)).filter(company=company,
-                                                                 status="active")
-                .select_related("category", "company", "owner__profile")
-                .prefetch_related("photos").order_by("-created_at")[:24])
+    listings = (visible_listings(Viewer.of(request.user))
+                .filter(company=company, status="active")
+                .select_related("category", "company")
+                .prefetch_related("photos")
+                .order_by("-created_at", "-id")[:LISTINGS_SHOWN])
     return render(request, "companies/detail.html", {
         "company": company, "listings": listings, "rating": rating_summary(company=company),
-        "is_admin": request.user.is_authenticated and selectors.is_company_staff(
-            company=company, user=request.user, admin=True),
+        "is_admin": selectors.is_company_staff(company=company, user=request.user,
+                                               admin=True),
     })
 
 
 @login_required
 def company_edit(request, slug: str):
+    """The admins' page: the company's details, and its staff."""
     company = selectors.company_get(slug=slug)
     if not selectors.is_company_staff(company=company, user=request.user, admin=True):
         raise Forbidden(_("Only the company's admins can do that."))
     if request.method == "POST":
         try:
             if request.POST.get("form") == "staff":
-                services.company_staff_add(actor=request.user, company=company,
-                                           email=request.POST.get("email", ""),
-                                           role=request.POST.get("role", "staff"))
+                link = services.company_staff_add(
+                    actor=request.user, company=company, email=request.POST.get("email", ""),
+                    role=request.POST.get("role", CompanyStaff.Role.STAFF))
+                messages.success(request, _("%(name)s is on the staff as %(role)s.") % {
+                    "name": link.user.display_name, "role": link.get_role_display()})
             else:
-                changes = {k: request.POST.get(k, "") for k in ("name", "description",
-                                                                 "website")}
+                changes = {field: request.POST.get(field, "")
+                           for field in ("name", "description", "website")}
                 if request.FILES.get("logo"):
                     changes["logo"] = request.FILES["logo"]
+                elif request.POST.get("remove_logo"):
+                    changes["logo"] = None
                 services.company_update(actor=request.user, company=company, **changes)
+                messages.success(request, _("Saved."))
         except DomainError as error:
             show_refusal(request, error)
-        else:
-            messages.success(request, _("Saved."))
         return redirect("company-edit", slug=company.slug)
     return render(request, "companies/edit.html", {
-        "company": company, "staff": company.staff_links.select_related("user__profile")})
+        "company": company, "staff": selectors.company_staff_list(company),
+        "roles": CompanyStaff.Role.choices})
 
 
 @login_required
 @require_POST
 def company_staff_remove(request, slug: str, user_id: int):
     company = selectors.company_get(slug=slug)
+    person = get_object_or_404(User, pk=user_id)
     try:
-        services.company_staff_remove(actor=request.user, company=company,
-                                      user=get_object_or_404(User, pk=user_id))
+        services.company_staff_remove(actor=request.user, company=company, user=person)
     except DomainError as error:
         show_refusal(request, error)
-    return redirect("company-edit", slug=company.slug)
+    else:
+        messages.success(request, _("%(name)s is no longer on the staff.") % {
+            "name": person.display_name})
+    if selectors.is_company_staff(company=company, user=request.user, admin=True):
+        return redirect("company-edit", slug=company.slug)
+    return redirect("company-detail", slug=company.slug)
 
 
 @login_required
 @require_POST
 def company_verify(request, slug: str):
     company = selectors.company_get(slug=slug)
-    services.company_verify(actor=request.user, company=company,
-                            verified=request.POST.get("verified") != "false")
-    messages.success(request, _("The verification is recorded."))
+    try:
+        services.company_verify(actor=request.user, company=company)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("%(name)s is a verified share company.") % {
+            "name": company.name})
+    return redirect("company-detail", slug=company.slug)
+
+
+@login_required
+@require_POST
+def company_unverify(request, slug: str):
+    company = selectors.company_get(slug=slug)
+    try:
+        services.company_unverify(actor=request.user, company=company)
+    except DomainError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("The verification of %(name)s is withdrawn.") % {
+            "name": company.name})
     return redirect("company-detail", slug=company.slug)
 
 
@@ -108,4 +147,5 @@ urlpatterns = [
     path("companies/<slug:slug>/staff/<int:user_id>/remove/", company_staff_remove,
          name="company-staff-remove"),
     path("companies/<slug:slug>/verify/", company_verify, name="company-verify"),
+    path("companies/<slug:slug>/unverify/", company_unverify, name="company-unverify"),
 ]
