@@ -1,40 +1,86 @@
 """Communities API (shared/API.md): parse, call a service or selector,
-serialize."""
+serialize. A private community is 404 for outsiders on every path."""
 
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community_rules import selectors, services
+from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership, MembershipEvent
 from marketplace.api import Pagination, paginated
 
+# --- what comes out ----------------------------------------------------------
 
-class CommunitySerializer(serializers.ModelSerializer):
-    member_count = serializers.SerializerMethodField()
-    membership = serializers.SerializerMethodField()
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class MyMembershipOut(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["role", "status", "joined_at", "suspended_until"]
+
+
+class CommunityOut(serializers.ModelSerializer):
+    member_count = serializers.SerializerMethodField(help_text="Active members.")
+    membership = serializers.SerializerMethodField(
+        help_text="The caller's own membership, or null.")
 
     class Meta:
         model = Community
         fields = ["slug", "name", "description", "district", "join_policy", "visibility",
                   "governance", "quorum_percent", "threshold_percent", "voting_days",
                   "member_count", "membership", "created_at"]
+        read_only_fields = fields
 
     def get_member_count(self, community) -> int:
-        count = getattr(community, "active_members", None)
-        return count if count is not None else community.memberships.filter(
-            status="active").count()
+        return selectors.member_count(community=community)
 
-    def get_membership(self, community) -> dict | None:
+    @extend_schema_field(MyMembershipOut(allow_null=True))
+    def get_membership(self, community):
         mine = self.context.get("memberships", {}).get(community.pk)
-        if mine is None:
-            return None
-        return {"role": mine.role, "status": mine.status, "joined_at": mine.joined_at}
+        return MyMembershipOut(mine).data if mine is not None else None
+
+
+class MemberOut(serializers.ModelSerializer):
+    user = PersonOut()
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "status", "joined_at", "requested_at", "suspended_until"]
+        read_only_fields = fields
+
+
+class EventOut(serializers.ModelSerializer):
+    user = PersonOut(help_text="Whose membership changed.")
+    actor = PersonOut(allow_null=True, help_text="Who changed it (null: account deleted).")
+
+    class Meta:
+        model = MembershipEvent
+        fields = ["id", "user", "actor", "action", "from_value", "to_value", "reason",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class JoinOut(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[Membership.Status.ACTIVE, Membership.Status.PENDING],
+        help_text="active: joined; pending: a request the moderators answer.")
+
+
+class InviteOut(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.URLField(help_text="The page where the invited person joins.")
+    expires_at = serializers.DateTimeField()
+
+
+# --- what goes in --------------------------------------------------------------
 
 
 class CommunityIn(serializers.Serializer):
@@ -42,229 +88,234 @@ class CommunityIn(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     district = serializers.CharField(required=False, allow_blank=True, max_length=60)
     join_policy = serializers.ChoiceField(choices=Community.JoinPolicy.choices,
-                                          default="open")
+                                          default=Community.JoinPolicy.OPEN)
     visibility = serializers.ChoiceField(choices=Community.Visibility.choices,
-                                         default="public")
+                                         default=Community.Visibility.PUBLIC)
     governance = serializers.ChoiceField(choices=Community.Governance.choices,
-                                         default="moderated")
+                                         default=Community.Governance.MODERATED)
 
 
-def _context(request, communities) -> dict:
-    memberships = {}
-    if request.user.is_authenticated:
-        memberships = {m.community_id: m for m in Membership.objects.filter(
-            user=request.user, community__in=[c.pk for c in communities])}
-    return {"memberships": memberships}
+class CommunityChangeIn(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    district = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    join_policy = serializers.ChoiceField(choices=Community.JoinPolicy.choices,
+                                          required=False)
+    visibility = serializers.ChoiceField(choices=Community.Visibility.choices,
+                                         required=False)
 
 
-def _with_counts(queryset):
-    return queryset.annotate(active_members=Count("memberships",
-                                                  filter=Q(memberships__status="active")))
+class JoinIn(serializers.Serializer):
+    invite = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="The token of an invite link.")
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   default="", help_text="Kept in the membership log.")
+
+
+class MemberChangeIn(ReasonIn):
+    role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in services.SETTABLE_STATUSES], required=False)
+    suspended_until = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="With status suspended: when it ends (none: until reinstated).")
+
+
+class InviteIn(serializers.Serializer):
+    days = serializers.IntegerField(min_value=MIN_DAYS, max_value=MAX_DAYS, default=7,
+                                    help_text="How long the link works.")
+
+
+def _parsed(serializer_class, data) -> dict:
+    params = serializer_class(data=data)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _community_out(request, community) -> dict:
+    memberships = selectors.memberships_by_community(user=request.user,
+                                                     communities=[community])
+    return CommunityOut(community, context={"memberships": memberships}).data
+
+
+# --- communities -------------------------------------------------------------
 
 
 class Communities(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     pagination_class = Pagination
 
-    @extend_schema(responses=CommunitySerializer(many=True))
+    @extend_schema(responses=CommunityOut(many=True),
+                   description="Public communities and the private ones the caller "
+                               "belongs to, by name.")
     def get(self, request):
-        communities = _with_counts(selectors.community_list(viewer=request.user)).order_by(
-            "name", "pk")
-        return paginated(self, request, communities, lambda page: CommunitySerializer(
-            page, many=True, context=_context(request, page)).data)
+        return paginated(
+            self, request, selectors.community_list_with_counts(viewer=request.user),
+            lambda page: CommunityOut(page, many=True, context={
+                "memberships": selectors.memberships_by_community(
+                    user=request.user, communities=page)}).data)
 
-    @extend_schema(request=CommunityIn, responses={201: CommunitySerializer})
+    @extend_schema(request=CommunityIn, responses={201: CommunityOut},
+                   description="Start a community: the caller becomes its owner.")
     def post(self, request):
-        params = CommunityIn(data=request.data)
-        params.is_valid(raise_exception=True)
-        community = services.community_create(actor=request.user, **params.validated_data)
-        return Response(CommunitySerializer(community, context=_context(
-            request, [community])).data, status=status.HTTP_201_CREATED)
+        community = services.community_create(actor=request.user,
+                                              **_parsed(CommunityIn, request.data))
+        return Response(_community_out(request, community), status=status.HTTP_201_CREATED)
 
 
 class CommunityDetail(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=CommunitySerializer)
+    @extend_schema(responses=CommunityOut,
+                   description="With the caller's membership; 404 for a private community "
+                               "the caller is not in.")
     def get(self, request, slug: str):
-        community = selectors.community_get(slug=slug, viewer=request.user)
-        return Response(CommunitySerializer(community, context=_context(
-            request, [community])).data)
+        community = selectors.community_get_with_counts(slug=slug, viewer=request.user)
+        return Response(_community_out(request, community))
 
-    @extend_schema(request=CommunityIn, responses=CommunitySerializer)
+    @extend_schema(request=CommunityChangeIn, responses=CommunityOut,
+                   description="Moderators only. The slug and the governance mode stay.")
     def patch(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
-        params = CommunityIn(data=request.data, partial=True)
-        params.is_valid(raise_exception=True)
-        changes = {k: v for k, v in params.validated_data.items() if k in request.data}
         community = services.community_update(actor=request.user, community=community,
-                                              **changes)
-        return Response(CommunitySerializer(community, context=_context(
-            request, [community])).data)
-
-
-class JoinIn(serializers.Serializer):
-    invite = serializers.CharField(required=False, allow_blank=True)
-
-
-def _community_for_joining(request, slug: str, invite: str | None) -> Community:
-    """A private community is found by its members, or by whoever holds a
-    valid invite to it."""
-    if invite:
-        community_id, _expires = services.invite_check(invite)
-        community = Community.objects.filter(pk=community_id, slug=slug).first()
-        if community is not None:
-            return community
-    return selectors.community_get(slug=slug, viewer=request.user)
+                                              **_parsed(CommunityChangeIn, request.data))
+        return Response(_community_out(request, community))
 
 
 class CommunityJoin(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=JoinIn, responses={200: dict})
+    @extend_schema(request=JoinIn, responses=JoinOut,
+                   description="Open: active at once. Approval: pending until a moderator "
+                               "answers. Invite only (and any private community): needs "
+                               "`invite`, the token of a valid invite link.")
     def post(self, request, slug: str):
-        params = JoinIn(data=request.data)
-        params.is_valid(raise_exception=True)
-        invite = params.validated_data.get("invite") or None
-        community = _community_for_joining(request, slug, invite)
+        invite = _parsed(JoinIn, request.data).get("invite") or None
+        community = selectors.community_get_for_joining(slug=slug, viewer=request.user,
+                                                        invite_token=invite)
         membership = services.community_join(actor=request.user, community=community,
                                              invite_token=invite)
-        return Response({"status": membership.status})
+        return Response(JoinOut(membership).data)
 
 
 class CommunityLeave(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None},
+                   description="Leave, or withdraw a request to join. The only owner "
+                               "cannot leave (409).")
     def post(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
         services.community_leave(actor=request.user, community=community)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MemberSerializer(serializers.ModelSerializer):
-    user = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Membership
-        fields = ["user", "role", "status", "joined_at", "requested_at", "suspended_until"]
-
-    def get_user(self, membership) -> dict:
-        return {"id": membership.user_id, "display_name": membership.user.display_name}
+# --- members -------------------------------------------------------------------
 
 
 class Members(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     pagination_class = Pagination
 
-    @extend_schema(responses=MemberSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("status", enum=Membership.Status.values,
+                                     description="Only this status (moderators see all "
+                                                 "statuses, others active members only).")],
+        responses=MemberOut(many=True),
+        description="Owners first, then moderators, then members.")
     def get(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
-        return paginated(self, request,
-                         selectors.member_list(community=community, viewer=request.user),
-                         lambda page: MemberSerializer(page, many=True).data)
+        members = selectors.member_list(community=community, viewer=request.user)
+        wanted = request.query_params.get("status")
+        if wanted in Membership.Status.values:
+            members = members.filter(status=wanted)
+        return paginated(self, request, members,
+                         lambda page: MemberOut(page, many=True).data)
 
 
-def _membership(request, slug: str, user_id: int) -> Membership:
+def _member(request, slug: str, user_id: int) -> Membership:
     community = selectors.community_get(slug=slug, viewer=request.user)
-    return get_object_or_404(Membership.objects.select_related("community", "user__profile"),
-                             community=community, user_id=user_id)
-
-
-class MemberChangeIn(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
-    status = serializers.ChoiceField(choices=Membership.Status.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    suspended_until = serializers.DateTimeField(required=False, allow_null=True)
-
-
-class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    return selectors.member_get(community=community, user_id=user_id)
 
 
 class Member(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=MemberChangeIn, responses=MemberSerializer)
+    @extend_schema(request=MemberChangeIn, responses=MemberOut,
+                   description="Moderators change members' status; owners alone change "
+                               "roles and moderators' status.")
     def patch(self, request, slug: str, user_id: int):
-        membership = _membership(request, slug, user_id)
-        params = MemberChangeIn(data=request.data)
-        params.is_valid(raise_exception=True)
-        membership = services.membership_change(actor=request.user, membership=membership,
-                                                **params.validated_data)
-        return Response(MemberSerializer(membership).data)
+        membership = services.membership_change(actor=request.user,
+                                                membership=_member(request, slug, user_id),
+                                                **_parsed(MemberChangeIn, request.data))
+        return Response(MemberOut(membership).data)
 
-    @extend_schema(request=ReasonIn, responses={204: None})
+    @extend_schema(request=ReasonIn, responses={204: None},
+                   description="Moderators remove members; owners also moderators.")
     def delete(self, request, slug: str, user_id: int):
-        params = ReasonIn(data=request.data)
-        params.is_valid(raise_exception=True)
-        services.member_remove(actor=request.user, membership=_membership(request, slug,
-                                                                          user_id),
-                               reason=params.validated_data.get("reason", ""))
+        services.member_remove(actor=request.user, membership=_member(request, slug, user_id),
+                               **_parsed(ReasonIn, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberApprove(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonIn, responses=MemberSerializer)
+    @extend_schema(request=ReasonIn, responses=MemberOut,
+                   description="Moderators admit someone who asked to join.")
     def post(self, request, slug: str, user_id: int):
         membership = services.membership_approve(
-            actor=request.user, membership=_membership(request, slug, user_id),
-            reason=request.data.get("reason", ""))
-        return Response(MemberSerializer(membership).data)
+            actor=request.user, membership=_member(request, slug, user_id),
+            **_parsed(ReasonIn, request.data))
+        return Response(MemberOut(membership).data)
 
 
 class MemberRefuse(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonIn, responses={204: None})
+    @extend_schema(request=ReasonIn, responses={204: None},
+                   description="Moderators turn down a request to join.")
     def post(self, request, slug: str, user_id: int):
         services.membership_refuse(actor=request.user,
-                                   membership=_membership(request, slug, user_id),
-                                   reason=request.data.get("reason", ""))
+                                   membership=_member(request, slug, user_id),
+                                   **_parsed(ReasonIn, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InviteIn(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=30, default=7)
+# --- invites and the log ---------------------------------------------------------
 
 
 class Invites(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=InviteIn, responses={201: dict})
+    @extend_schema(request=InviteIn, responses={201: InviteOut},
+                   description="Moderators make an invite link: whoever holds it joins at "
+                               "once until it expires.")
     def post(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
-        params = InviteIn(data=request.data)
-        params.is_valid(raise_exception=True)
         token = services.invite_create(actor=request.user, community=community,
-                                       days=params.validated_data["days"])
-        _community_id, expires = services.invite_check(token)
+                                       **_parsed(InviteIn, request.data))
+        invite = services.invite_check(token=token, community=community)
         url = request.build_absolute_uri(reverse("community-invite-accept", args=[token]))
-        return Response({"token": token, "url": url, "expires_at": expires},
+        return Response(InviteOut({"token": token, "url": url,
+                                   "expires_at": invite.expires_at}).data,
                         status=status.HTTP_201_CREATED)
-
-
-class EventSerializer(serializers.ModelSerializer):
-    user = serializers.IntegerField(source="user_id")
-    actor = serializers.IntegerField(source="actor_id", allow_null=True)
-
-    class Meta:
-        model = MembershipEvent
-        fields = ["user", "actor", "action", "from_value", "to_value", "reason", "created_at"]
 
 
 class Events(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = Pagination
 
-    @extend_schema(responses=EventSerializer(many=True))
+    @extend_schema(responses=EventOut(many=True),
+                   description="The membership log, newest first: moderators only.")
     def get(self, request, slug: str):
         community = selectors.community_get(slug=slug, viewer=request.user)
         return paginated(self, request,
                          selectors.membership_events(community=community, viewer=request.user),
-                         lambda page: EventSerializer(page, many=True).data)
+                         lambda page: EventOut(page, many=True).data)
 
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from community_rules.models import (
     Complaint,
     ComplaintStep,
     Membership,
+    MembershipEvent,
     ModerationLog,
     Report,
     Sanction,
@@ -146,8 +147,13 @@ def report_handle(*, actor, report: Report, outcome: str, note: str = "",
                                 reason=reason, given_by=actor,
                                 until=until if kind == Sanction.Kind.SUSPENSION else None)
         if kind == Sanction.Kind.BAN:
-            Membership.objects.filter(community=report.community, user=person).update(
-                status=Membership.Status.BANNED)
+            banned = Membership.objects.filter(community=report.community, user=person).first()
+            if banned is not None:
+                MembershipEvent.objects.create(
+                    community=report.community, user=person, actor=actor,
+                    action=MembershipEvent.Action.STATUS_CHANGED, from_value=banned.status,
+                    to_value=Membership.Status.BANNED, reason=reason)
+                Membership.objects.filter(pk=banned.pk).update(status=Membership.Status.BANNED)
         events.send_to_user_on_commit(person.pk, {
             "type": "notification", "kind": f"sanction_{kind}", "reason": reason,
             "community": report.community.slug})

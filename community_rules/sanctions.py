@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community_rules.models import Community, Membership, ModerationLog, Sanction
+from community_rules.models import Community, Membership, MembershipEvent, ModerationLog, Sanction
 from marketplace import events
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 
@@ -102,6 +102,10 @@ def sanction_give(*, actor, community: Community, user, kind: str, reason: str,
                                        until=until if kind == Sanction.Kind.SUSPENSION else None)
     if kind == Sanction.Kind.BAN:
         Membership.objects.filter(pk=theirs.pk).update(status=Membership.Status.BANNED)
+        MembershipEvent.objects.create(
+            community=community, user=user, actor=actor,
+            action=MembershipEvent.Action.STATUS_CHANGED, from_value=theirs.status,
+            to_value=Membership.Status.BANNED, reason=reason)
     ModerationLog.objects.create(community=community, actor=actor, action=f"sanction_{kind}",
                                  target=str(user), reason=reason)
     _tell(sanction)

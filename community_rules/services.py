@@ -1,68 +1,190 @@
-"""Communities and their members: create, join (open, approval, invite),
-approve or refuse, roles and statuses, leave, remove. Every change of a
-role or a status is recorded with who, when and why."""
+"""Communities and their members: create and edit, join (open, approval,
+invite), approve or refuse, roles and statuses, leave, remove.
+
+Who may do what:
+
+- Anyone signed in starts a community and becomes its owner.
+- Moderators (and owners) admit and refuse, make invite links, suspend, ban,
+  reinstate and remove plain members, and edit the community's description.
+- Owners alone give or take the moderator and owner roles, and alone change
+  or remove moderators. A community may have several owners; an owner gives
+  the owner role to someone active, and gives up their own by changing their
+  role, but no one takes it from another owner, suspends, bans or removes an
+  owner. The last owner can neither step down nor leave.
+
+Every change of a role or a status, and every arrival and departure, leaves
+a MembershipEvent: who did it to whom, when, from what to what, and why.
+The person concerned is told through their socket once the change commits.
+"""
 
 import secrets
 from datetime import datetime, timedelta
 
-from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community_rules.invites import MAX_DAYS, MIN_DAYS, Invite, invite_read, invite_token
 from community_rules.models import Community, Membership, MembershipEvent
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-INVITE_SALT = "nanum.community.invite"
 Role, Status, Action = Membership.Role, Membership.Status, MembershipEvent.Action
 
+# Paths under /communities/ that a community's slug must not take.
+RESERVED_SLUGS = frozenset({"new", "join"})
+# What community_update may change; the governance mode changes by the
+# community's own rules (the community-rules issue), not here.
+EDITABLE_FIELDS = ("name", "description", "district", "join_policy", "visibility")
+# The statuses a moderator sets; "pending" is only ever a request to join.
+SETTABLE_STATUSES = (Status.ACTIVE, Status.SUSPENDED, Status.BANNED)
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:60] or f"community-{secrets.token_hex(3)}"
-    slug, n = base, 2
-    while Community.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def _record(membership_or_community, *, user, actor, action, from_value="", to_value="",
-            reason="") -> None:
-    community = getattr(membership_or_community, "community", membership_or_community)
-    MembershipEvent.objects.create(community=community, user=user, actor=actor, action=action,
-                                   from_value=from_value, to_value=to_value, reason=reason)
+CHOICES = {"join_policy": Community.JoinPolicy, "visibility": Community.Visibility,
+           "governance": Community.Governance}
 
 
-def _tell(user_id: int, community: Community, kind: str, text: str) -> None:
+# --- helpers -----------------------------------------------------------------
+
+
+def _require_person(actor) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden(_("Log in first."))
+
+
+def _membership_of(community: Community, user, *, lock: bool = False) -> Membership | None:
+    rows = Membership.objects.select_for_update() if lock else Membership.objects
+    return rows.filter(community=community, user=user).first()
+
+
+def _hidden_from(community: Community, membership: Membership | None) -> bool:
+    """A private community shows itself to its members only (those waiting
+    or suspended included, the banned not), as selectors.community_list."""
+    return community.visibility == Community.Visibility.PRIVATE and (
+        membership is None or membership.status == Status.BANNED)
+
+
+def _require_moderator(community: Community, actor) -> Membership:
+    """The actor's own membership if they moderate the community; NotFound
+    for an outsider of a private community (it is not revealed)."""
+    _require_person(actor)
+    mine = _membership_of(community, actor)
+    if mine is not None and mine.is_moderator:
+        return mine
+    if _hidden_from(community, mine):
+        raise NotFound()
+    raise Forbidden(_("Only the community's moderators can do that."))
+
+
+def _locked(membership: Membership) -> Membership:
+    """The membership as it is now, locked until the transaction ends, so
+    two moderators acting at once cannot both succeed."""
+    current = (Membership.objects.select_for_update(of=("self",))
+               .select_related("community", "user__profile").filter(pk=membership.pk).first())
+    if current is None:
+        raise Conflict(_("This person is no longer in the community."))
+    return current
+
+
+def _another_active_owner(membership: Membership) -> bool:
+    # The owners' rows are locked: two owners stepping down at once cannot
+    # both see the other one still there.
+    owners = list(Membership.objects.select_for_update().filter(
+        community_id=membership.community_id, role=Role.OWNER, status=Status.ACTIVE)
+        .values_list("pk", flat=True))
+    return any(pk != membership.pk for pk in owners)
+
+
+def _record(community: Community, *, user, actor, action: str, from_value: str = "",
+            to_value: str = "", reason: str = "") -> MembershipEvent:
+    return MembershipEvent.objects.create(
+        community=community, user=user, actor=actor, action=action,
+        from_value=from_value, to_value=to_value, reason=reason)
+
+
+def _tell(user_id: int, community: Community, kind: str, text: str, reason: str = "") -> None:
+    if reason:
+        text = "{} {}".format(text, _("Reason: %(reason)s") % {"reason": reason})
     events.send_to_user_on_commit(user_id, {"type": "notification", "kind": kind,
                                             "community": community.slug, "text": text})
 
 
-def _choices_ok(errors: dict, **values) -> None:
-    options = {"join_policy": Community.JoinPolicy, "visibility": Community.Visibility,
-               "governance": Community.Governance}
-    for field, value in values.items():
-        if value not in options[field].values:
+def _clean_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationFailed(fields={"reason": [_("Keep the reason under 2,000 characters.")]})
+    return reason
+
+
+def _checked(community: Community) -> None:
+    """The community's fields as a refusal that names each wrong one."""
+    errors = {}
+    community.name = (community.name or "").strip()
+    community.description = (community.description or "").strip()
+    community.district = (community.district or "").strip()
+    if not community.name:
+        errors["name"] = [_("Give the community a name.")]
+    for field, choices in CHOICES.items():
+        if getattr(community, field) not in choices.values:
             errors[field] = [_("Choose one of: %(options)s.") % {
-                "options": ", ".join(options[field].values)}]
+                "options": ", ".join(choices.values)}]
+    try:
+        community.full_clean(exclude=["slug", "created_by", *errors], validate_unique=False)
+    except DjangoValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, [str(message) for message in messages])
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _community_slug(name: str) -> str:
+    # slugify keeps ASCII only: a Korean-only name gives "", so it gets a
+    # random slug rather than a transliteration.
+    base = slugify(name)[:60].strip("-") or f"community-{secrets.token_hex(3)}"
+    taken = RESERVED_SLUGS | set(
+        Community.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def suspension_over(membership: Membership, now: datetime | None = None) -> bool:
+    """A suspension with an end date is over once that date has passed (as
+    the rules engine sees it), even before anyone reinstates the person."""
+    return (membership.status == Status.SUSPENDED and membership.suspended_until is not None
+            and membership.suspended_until <= (now or timezone.now()))
+
+
+def _until_text(until: datetime) -> str:
+    return timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+
+
+# --- communities ---------------------------------------------------------------
 
 
 @transaction.atomic
 def community_create(*, actor, name: str, description: str = "", district: str = "",
-                     join_policy: str = "open", visibility: str = "public",
-                     governance: str = "moderated") -> Community:
-    """Anyone starts a community and becomes its owner."""
-    errors = {}
-    if not (name or "").strip():
-        errors["name"] = [_("Give the community a name.")]
-    _choices_ok(errors, join_policy=join_policy, visibility=visibility, governance=governance)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    community = Community.objects.create(
-        name=name.strip(), slug=_unique_slug(name), description=description,
-        district=district, join_policy=join_policy, visibility=visibility,
-        governance=governance, created_by=actor)
+                     join_policy: str = Community.JoinPolicy.OPEN,
+                     visibility: str = Community.Visibility.PUBLIC,
+                     governance: str = Community.Governance.MODERATED) -> Community:
+    """Anyone signed in starts a community and becomes its active owner. The
+    slug comes from the name (a random one for names with no Latin letters),
+    with a number added when it is taken; it never changes afterwards."""
+    _require_person(actor)
+    community = Community(name=name, description=description, district=district,
+                          join_policy=join_policy, visibility=visibility,
+                          governance=governance, created_by=actor)
+    _checked(community)
+    community.slug = _community_slug(community.name)
+    try:
+        with transaction.atomic():
+            community.save()
+    except IntegrityError:
+        # Lost a race for the slug: keep the name's slug recognisable.
+        community.slug = f"{community.slug[:70]}-{secrets.token_hex(3)}"
+        community.save()
     Membership.objects.create(community=community, user=actor, role=Role.OWNER,
                               status=Status.ACTIVE, joined_at=timezone.now())
     _record(community, user=actor, actor=actor, action=Action.CREATED, to_value=Role.OWNER)
@@ -71,210 +193,314 @@ def community_create(*, actor, name: str, description: str = "", district: str =
 
 @transaction.atomic
 def community_update(*, actor, community: Community, **changes) -> Community:
-    """Moderators edit the description, district, join policy and visibility
-    (the governance mode changes by the rules' own process)."""
+    """Moderators change the name, description, district, join policy and
+    visibility. The slug stays, so links keep working; the governance mode
+    changes only by the community's rules process. Requests already waiting
+    stay waiting when the join policy changes."""
     _require_moderator(community, actor)
-    allowed = {"name", "description", "district", "join_policy", "visibility"}
-    unknown = set(changes) - allowed
-    errors = {name: [_("This cannot be changed here.")] for name in unknown}
-    _choices_ok(errors, **{k: v for k, v in changes.items()
-                           if k in ("join_policy", "visibility")})
-    if errors:
-        raise ValidationFailed(fields=errors)
-    for name, value in changes.items():
-        setattr(community, name, value)
-    community.save()
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(fields={field: [_("This cannot be changed here.")]
+                                       for field in unknown})
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    for field, value in changes.items():
+        setattr(community, field, value)
+    _checked(community)
+    community.save(update_fields=list(changes) or None)
     return community
 
 
+# --- invites -----------------------------------------------------------------
+
+
+@transaction.atomic
 def invite_create(*, actor, community: Community, days: int = 7) -> str:
-    """A moderator makes an invite link's token: signed, for this community,
-    valid for `days` days."""
+    """A moderator makes an invite link's token: signed, naming this
+    community, valid for 1 to 30 days. Whoever holds it may join at once,
+    whatever the join policy."""
     _require_moderator(community, actor)
-    expires = int((timezone.now() + timedelta(days=days)).timestamp())
-    return signing.dumps({"c": community.pk, "e": expires}, salt=INVITE_SALT)
+    if not isinstance(days, int) or not MIN_DAYS <= days <= MAX_DAYS:
+        raise ValidationFailed(fields={"days": [
+            _("An invite lasts from %(min)d to %(max)d days.") % {"min": MIN_DAYS,
+                                                                   "max": MAX_DAYS}]})
+    return invite_token(community_id=community.pk,
+                        expires_at=timezone.now() + timedelta(days=days), invited_by=actor.pk)
 
 
-def invite_check(token: str) -> tuple[int, datetime]:
-    """The community and expiry an invite token carries, or Forbidden
-    saying what is wrong with it."""
-    try:
-        payload = signing.loads(token, salt=INVITE_SALT)
-    except signing.BadSignature as error:
-        raise Forbidden(_("This invite link is not valid.")) from error
-    expires = datetime.fromtimestamp(payload["e"], tz=timezone.get_current_timezone())
-    if expires < timezone.now():
-        raise Forbidden(_("This invite link has expired. Ask a moderator for a new one."))
-    return payload["c"], expires
+def invite_check(*, token: str, community: Community | None = None) -> Invite:
+    """The invite a token carries, or Forbidden saying what is wrong: not a
+    valid link (altered or cut short), expired, for another community, or
+    made by someone who no longer moderates it."""
+    invite = invite_read(token)
+    if community is not None and invite.community_id != community.pk:
+        raise Forbidden(_("This invite link is for another community."))
+    if community is not None and invite.invited_by is not None and not Membership.objects.filter(
+            community=community, user_id=invite.invited_by, status=Status.ACTIVE,
+            role__in=[Role.MODERATOR, Role.OWNER]).exists():
+        # Taking someone's moderator role also withdraws the links they made.
+        raise Forbidden(_("This invite link no longer works: whoever made it no longer "
+                          "moderates the community. Ask a moderator for a new one."))
+    return invite
+
+
+# --- joining -----------------------------------------------------------------
 
 
 @transaction.atomic
 def community_join(*, actor, community: Community,
                    invite_token: str | None = None) -> Membership:
-    """Join: at once in an open community, as a request in an approval
-    community, with a valid invite in an invite-only one (an invite also
-    lets someone straight into the others). Banned people cannot return."""
-    existing = Membership.objects.select_for_update().filter(community=community,
-                                                             user=actor).first()
+    """Join: at once in an open community; as a request a moderator answers
+    in an approval community; only with a valid invite for this community in
+    an invite-only one. A valid invite lets its holder straight in whatever
+    the policy (a moderator made it), also someone whose request is waiting.
+    A private community is not revealed to anyone without an invite. Banned
+    people cannot come back; members and people waiting are told so."""
+    _require_person(actor)
+    invite = invite_check(token=invite_token, community=community) if invite_token else None
+    existing = _membership_of(community, actor, lock=True)
     if existing is not None:
         if existing.status == Status.BANNED:
-            raise Forbidden(_("You were banned from this community."))
+            if _hidden_from(community, existing) and invite is None:
+                raise NotFound()
+            raise Forbidden(_("You are banned from this community, so you cannot join it "
+                              "again."))
+        if existing.status == Status.PENDING and invite is not None:
+            return _admit_invited(existing, actor)
         if existing.status == Status.PENDING:
-            raise Conflict(_("Your request to join is waiting for a moderator."))
-        raise Conflict(_("You are already a member."))
-    invited = False
-    if invite_token:
-        community_id, _expires = invite_check(invite_token)
-        if community_id != community.pk:
-            raise Forbidden(_("This invite is for another community."))
-        invited = True
-    if community.join_policy == Community.JoinPolicy.INVITE and not invited:
+            raise Conflict(_("You have already asked to join: a moderator will answer "
+                             "your request."))
+        if existing.status == Status.SUSPENDED:
+            raise Conflict(_("You are already a member; your membership is suspended."))
+        raise Conflict(_("You are already a member of this community."))
+    if invite is None:
         if community.visibility == Community.Visibility.PRIVATE:
             raise NotFound()
-        raise Forbidden(_("This community is invite only: ask a member for an invite link."))
-    direct = invited or community.join_policy == Community.JoinPolicy.OPEN
+        if community.join_policy == Community.JoinPolicy.INVITE:
+            raise Forbidden(_("This community is invite only: ask one of its moderators "
+                              "for an invite link."))
+    direct = invite is not None or community.join_policy == Community.JoinPolicy.OPEN
     try:
-        membership = Membership.objects.create(
-            community=community, user=actor, role=Role.MEMBER,
-            status=Status.ACTIVE if direct else Status.PENDING,
-            joined_at=timezone.now() if direct else None)
-    except IntegrityError as error:
-        raise Conflict(_("You are already a member.")) from error
-    _record(membership, user=actor, actor=actor,
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                community=community, user=actor, role=Role.MEMBER,
+                status=Status.ACTIVE if direct else Status.PENDING,
+                joined_at=timezone.now() if direct else None)
+    except IntegrityError:
+        # The same person's other click won.
+        raise Conflict(_("You are already a member of this community.")) from None
+    _record(community, user=actor, actor=actor,
             action=Action.JOINED if direct else Action.REQUESTED, to_value=membership.status,
-            reason=_("invited") if invited else "")
+            reason=_("With an invite link.") if invite is not None else "")
     if not direct:
-        for moderator_id in community.memberships.filter(
-                status=Status.ACTIVE, role__in=[Role.MODERATOR, Role.OWNER]).values_list(
-                "user_id", flat=True):
-            _tell(moderator_id, community, "join_requested", str(actor.display_name))
+        moderators = community.memberships.filter(
+            status=Status.ACTIVE, role__in=[Role.MODERATOR, Role.OWNER])
+        for moderator_id in moderators.values_list("user_id", flat=True):
+            _tell(moderator_id, community, "join_requested",
+                  _("%(person)s asks to join %(community)s.") % {
+                      "person": actor.display_name, "community": community.name})
     return membership
 
 
-def _membership_of(community: Community, user) -> Membership | None:
-    return Membership.objects.filter(community=community, user=user).first()
-
-
-def _require_moderator(community: Community, user) -> Membership:
-    mine = _membership_of(community, user)
-    if mine is None or not mine.is_moderator:
-        if community.visibility == Community.Visibility.PRIVATE and not (
-                mine and mine.is_active):
-            raise NotFound()
-        raise Forbidden(_("Only the community's moderators can do that."))
-    return mine
-
-
-def _outranks(mine: Membership, theirs: Membership) -> bool:
-    """Owners act on anyone; moderators only on plain members."""
-    return mine.role == Role.OWNER or theirs.role == Role.MEMBER
+def _admit_invited(membership: Membership, actor) -> Membership:
+    membership.status, membership.joined_at = Status.ACTIVE, timezone.now()
+    membership.save(update_fields=["status", "joined_at"])
+    _record(membership.community, user=actor, actor=actor, action=Action.JOINED,
+            from_value=Status.PENDING, to_value=Status.ACTIVE,
+            reason=_("With an invite link."))
+    return membership
 
 
 @transaction.atomic
 def membership_approve(*, actor, membership: Membership, reason: str = "") -> Membership:
-    _require_moderator(membership.community, actor)
-    if membership.status != Status.PENDING:
-        raise Conflict(_("This person is not waiting to join."))
-    Membership.objects.filter(pk=membership.pk).update(status=Status.ACTIVE,
-                                                       joined_at=timezone.now())
+    """A moderator admits someone who asked to join. Only a waiting request
+    can be approved, once: a second click finds it answered."""
+    community = membership.community
+    _require_moderator(community, actor)
+    reason = _clean_reason(reason)
+    approved = Membership.objects.filter(pk=membership.pk, status=Status.PENDING).update(
+        status=Status.ACTIVE, joined_at=timezone.now())
+    if not approved:
+        raise Conflict(_("This request to join was already answered or withdrawn."))
     membership.refresh_from_db()
-    _record(membership, user=membership.user, actor=actor, action=Action.APPROVED,
+    _record(community, user=membership.user, actor=actor, action=Action.APPROVED,
             from_value=Status.PENDING, to_value=Status.ACTIVE, reason=reason)
-    _tell(membership.user_id, membership.community, "membership_approved",
-          _("Welcome to %(name)s!") % {"name": membership.community.name})
+    _tell(membership.user_id, community, "membership_approved",
+          _("Your request to join %(community)s was approved. Welcome!") % {
+              "community": community.name}, reason)
     return membership
 
 
 @transaction.atomic
 def membership_refuse(*, actor, membership: Membership, reason: str = "") -> None:
-    _require_moderator(membership.community, actor)
-    if membership.status != Status.PENDING:
-        raise Conflict(_("This person is not waiting to join."))
-    _record(membership, user=membership.user, actor=actor, action=Action.REFUSED,
+    """A moderator turns down a request to join. The request is deleted (the
+    log keeps it), so the person may ask again later."""
+    community = membership.community
+    _require_moderator(community, actor)
+    reason = _clean_reason(reason)
+    refused, _rows = Membership.objects.filter(pk=membership.pk,
+                                               status=Status.PENDING).delete()
+    if not refused:
+        raise Conflict(_("This request to join was already answered or withdrawn."))
+    _record(community, user=membership.user, actor=actor, action=Action.REFUSED,
             from_value=Status.PENDING, reason=reason)
-    membership.delete()
-    _tell(membership.user_id, membership.community, "membership_refused",
-          reason or _("Your request to join was not accepted."))
+    _tell(membership.user_id, community, "membership_refused",
+          _("Your request to join %(community)s was not accepted.") % {
+              "community": community.name}, reason)
+
+
+# --- roles and statuses --------------------------------------------------------
 
 
 @transaction.atomic
 def membership_change(*, actor, membership: Membership, role: str | None = None,
                       status: str | None = None, reason: str = "",
-                      suspended_until=None) -> Membership:
-    """Moderators change a member's status; owners alone make or unmake
-    moderators and owners; no one demotes the last owner."""
+                      suspended_until: datetime | None = None) -> Membership:
+    """Change someone's role or status (or both), with a reason for the log.
+
+    - Status (active, suspended, banned): moderators change plain members';
+      owners also moderators'. No one suspends or bans an owner. A
+      suspension may end at `suspended_until` (in the future); without it, it
+      lasts until a moderator reinstates the person. Giving a new end to a
+      suspension shortens or lengthens it.
+    - Role (member, moderator, owner): owners alone change roles. They make
+      any active member a moderator or an owner; an owner's role is theirs
+      to give up and no one else's to take, and the last owner cannot give
+      it up.
+    - A request to join is answered with approve or refuse, not here.
+    """
     community = membership.community
     mine = _require_moderator(community, actor)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if not _outranks(mine, membership) or (membership.user_id == actor.pk and role
-                                           and mine.role != Role.OWNER):
-        raise Forbidden(_("Only the owner can change a moderator."))
-    if role is not None:
-        if role not in Role.values:
-            raise ValidationFailed(fields={"role": [_("Choose member, moderator or owner.")]})
-        if role != membership.role and (Role.MODERATOR in (role, membership.role)
-                                        or Role.OWNER in (role, membership.role)):
-            if mine.role != Role.OWNER:
-                raise Forbidden(_("Only the owner can make or unmake moderators."))
-        if membership.role == Role.OWNER and role != Role.OWNER:
-            owners = community.memberships.filter(role=Role.OWNER, status=Status.ACTIVE)
-            if owners.count() <= 1:
-                raise Conflict(_("A community needs an owner: make someone else owner "
-                                 "first."))
-        if role != membership.role:
-            _record(membership, user=membership.user, actor=actor, action=Action.ROLE_CHANGED,
-                    from_value=membership.role, to_value=role, reason=reason)
-            membership.role = role
-    if status is not None:
-        if status not in (Status.ACTIVE, Status.SUSPENDED, Status.BANNED):
-            raise ValidationFailed(fields={"status": [_("Choose active, suspended or "
-                                                        "banned.")]})
-        if membership.role == Role.OWNER and status != Status.ACTIVE:
-            raise Forbidden(_("An owner cannot be suspended or banned."))
-        if status == Status.SUSPENDED and suspended_until is not None and (
-                suspended_until <= timezone.now()):
+    theirs = _locked(membership)
+    reason = _clean_reason(reason)
+
+    if role is None and status is None and suspended_until is None:
+        message = _("Say what to change: a role or a status.")
+        raise ValidationFailed(message, fields={"non_field_errors": [message]})
+    if role is not None and role not in Role.values:
+        raise ValidationFailed(fields={"role": [_("Choose member, moderator or owner.")]})
+    if status is not None and status not in SETTABLE_STATUSES:
+        raise ValidationFailed(fields={"status": [_("Choose active, suspended or banned.")]})
+    new_status = status if status is not None else theirs.status
+    if suspended_until is not None:
+        if new_status != Status.SUSPENDED:
             raise ValidationFailed(fields={"suspended_until": [
-                _("A suspension ends in the future.")]})
-        if status != membership.status:
-            _record(membership, user=membership.user, actor=actor,
-                    action=Action.STATUS_CHANGED, from_value=membership.status,
-                    to_value=status, reason=reason)
-            membership.status = status
-            membership.suspended_until = suspended_until if status == Status.SUSPENDED else None
-            if status == Status.ACTIVE and membership.joined_at is None:
-                membership.joined_at = timezone.now()
-    membership.save()
-    _tell(membership.user_id, community, "membership_changed",
-          reason or _("Your membership changed."))
-    return membership
+                _("Only a suspension has an end date.")]})
+        if suspended_until <= timezone.now():
+            raise ValidationFailed(fields={"suspended_until": [
+                _("A suspension ends in the future: choose a later date.")]})
+    if theirs.status == Status.PENDING:
+        raise Conflict(_("%(person)s has asked to join: approve or refuse the request "
+                         "first.") % {"person": theirs.user.display_name})
+
+    new_role = role if role is not None else theirs.role
+    role_changes = new_role != theirs.role
+    new_until = suspended_until if new_status == Status.SUSPENDED else None
+    if new_status == theirs.status == Status.SUSPENDED and suspended_until is None:
+        new_until = theirs.suspended_until  # a role change alone keeps the end date
+    status_changes = new_status != theirs.status or new_until != theirs.suspended_until
+
+    if role_changes:
+        if mine.role != Role.OWNER:
+            raise Forbidden(_("Only an owner can give or take the moderator and owner "
+                              "roles."))
+        if theirs.role == Role.OWNER and theirs.pk != mine.pk:
+            raise Forbidden(_("An owner gives up ownership themselves: no one can take it "
+                              "from them."))
+        if new_role in (Role.MODERATOR, Role.OWNER) and new_status != Status.ACTIVE:
+            raise Conflict(_("Only active members can become moderators or owners."))
+        if theirs.role == Role.OWNER and not _another_active_owner(theirs):
+            raise Conflict(_("You are the only owner: make someone else an owner first."))
+    if status_changes:
+        if theirs.role == Role.OWNER:
+            raise Forbidden(_("Owners cannot be suspended or banned."))
+        if theirs.role == Role.MODERATOR and mine.role != Role.OWNER:
+            raise Forbidden(_("Only an owner can change a moderator's status."))
+
+    if not (role_changes or status_changes):
+        return theirs
+    texts = []
+    if role_changes:
+        _record(community, user=theirs.user, actor=actor, action=Action.ROLE_CHANGED,
+                from_value=theirs.role, to_value=new_role, reason=reason)
+        texts.append(_("Your role in %(community)s is now: %(role)s.") % {
+            "community": community.name, "role": Role(new_role).label})
+    if status_changes:
+        _record(community, user=theirs.user, actor=actor, action=Action.STATUS_CHANGED,
+                from_value=theirs.status, to_value=new_status, reason=reason)
+        texts.append(_status_text(community, new_status, new_until))
+    theirs.role, theirs.status, theirs.suspended_until = new_role, new_status, new_until
+    if new_status == Status.ACTIVE and theirs.joined_at is None:
+        theirs.joined_at = timezone.now()
+    theirs.save(update_fields=["role", "status", "suspended_until", "joined_at"])
+    kind = ("membership_changed" if role_changes and status_changes
+            else "role_changed" if role_changes else "status_changed")
+    _tell(theirs.user_id, community, kind, " ".join(str(t) for t in texts), reason)
+    return theirs
+
+
+def _status_text(community: Community, status: str, until: datetime | None) -> str:
+    names = {"community": community.name}
+    if status == Status.SUSPENDED and until is not None:
+        return _("Your membership of %(community)s is suspended until %(until)s.") % {
+            **names, "until": _until_text(until)}
+    if status == Status.SUSPENDED:
+        return _("Your membership of %(community)s is suspended.") % names
+    if status == Status.BANNED:
+        return _("You are banned from %(community)s.") % names
+    return _("Your membership of %(community)s is active again.") % names
+
+
+# --- leaving and removal -------------------------------------------------------
 
 
 @transaction.atomic
 def community_leave(*, actor, community: Community) -> None:
-    """Leave a community. The only owner hands ownership on first."""
-    membership = _membership_of(community, actor)
+    """Leave a community, or withdraw a request to join. The only owner hands
+    ownership to someone first. A ban or a suspension cannot be shed by
+    leaving (and joining an open community again): the banned stay banned,
+    the suspended leave once the suspension is lifted or its end has
+    passed."""
+    _require_person(actor)
+    membership = _membership_of(community, actor, lock=True)
     if membership is None:
-        raise NotFound()
+        if community.visibility == Community.Visibility.PRIVATE:
+            raise NotFound()
+        raise Conflict(_("You are not a member of this community."))
     if membership.status == Status.BANNED:
-        raise Forbidden(_("You were banned from this community."))
-    if membership.role == Role.OWNER and not community.memberships.filter(
-            role=Role.OWNER, status=Status.ACTIVE).exclude(pk=membership.pk).exists():
+        if _hidden_from(community, membership):
+            raise NotFound()
+        raise Forbidden(_("You are banned from this community: the ban stays in place."))
+    if membership.status == Status.SUSPENDED and not suspension_over(membership):
+        raise Conflict(_("Your membership is suspended: you can leave once a moderator "
+                         "lifts the suspension or it ends."))
+    if membership.role == Role.OWNER and not _another_active_owner(membership):
         raise Conflict(_("You are the only owner: hand ownership to someone first."))
-    _record(membership, user=actor, actor=actor, action=Action.LEFT,
+    _record(community, user=actor, actor=actor, action=Action.LEFT,
             from_value=membership.status)
     membership.delete()
 
 
 @transaction.atomic
 def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
-    """A moderator removes a member (owners may remove moderators)."""
-    mine = _require_moderator(membership.community, actor)
-    if membership.user_id == actor.pk:
-        raise Conflict(_("To leave, use “Leave”."))
-    if not _outranks(mine, membership):
-        raise Forbidden(_("Only the owner can remove a moderator."))
-    _record(membership, user=membership.user, actor=actor, action=Action.REMOVED,
-            from_value=membership.status, reason=reason)
-    membership.delete()
-    _tell(membership.user_id, membership.community, "membership_removed",
-          reason or _("You were removed from the community."))
+    """A moderator removes a plain member; an owner also removes moderators.
+    Owners are not removed (they give up ownership first), a request to join
+    is refused rather than removed, and moderators leave rather than remove
+    themselves. Removing someone banned lifts the ban: they may join again."""
+    community = membership.community
+    mine = _require_moderator(community, actor)
+    theirs = _locked(membership)
+    reason = _clean_reason(reason)
+    if theirs.user_id == mine.user_id:
+        raise Conflict(_("To leave the community yourself, use “Leave”."))
+    if theirs.status == Status.PENDING:
+        raise Conflict(_("%(person)s has asked to join: approve or refuse the request "
+                         "instead.") % {"person": theirs.user.display_name})
+    if theirs.role == Role.OWNER:
+        raise Forbidden(_("An owner cannot be removed: only they can give up ownership."))
+    if theirs.role == Role.MODERATOR and mine.role != Role.OWNER:
+        raise Forbidden(_("Only an owner can remove a moderator."))
+    _record(community, user=theirs.user, actor=actor, action=Action.REMOVED,
+            from_value=theirs.status, reason=reason)
+    theirs.delete()
+    _tell(theirs.user_id, community, "membership_removed",
+          _("You were removed from %(community)s.") % {"community": community.name}, reason)

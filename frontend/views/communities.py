@@ -1,32 +1,41 @@
 """Pages for communities: the list, a new one, its page (about, join or
 leave, its listings), members (with requests and controls for moderators),
-and invite links."""
+and invite links. Reads through community_rules.selectors, writes through
+community_rules.services; a refusal is shown with the service's sentence."""
+
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community_rules import selectors, services
+from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership
 from frontend.refusals import show_refusal
+from listings.models import Listing
 from listings.selectors import Viewer, visible_listings
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, Forbidden, ValidationFailed
+
+LIST_PAGE = 24
+MEMBERS_PAGE = 50
+LISTINGS_SHOWN = 24
+INVITE_DAYS = (1, 3, 7, 14, 30)
 
 
 def community_list(request):
-    communities = (selectors.community_list(viewer=request.user)
-                   .annotate(active_members=Count("memberships",
-                                                  filter=Q(memberships__status="active")))
-                   .order_by("name"))
-    mine = set()
-    if request.user.is_authenticated:
-        mine = set(Membership.objects.filter(user=request.user, status="active")
-                   .values_list("community_id", flat=True))
-    return render(request, "communities/list.html", {"communities": communities, "mine": mine})
+    page = Paginator(selectors.community_list_with_counts(viewer=request.user),
+                     LIST_PAGE).get_page(request.GET.get("page"))
+    mine = selectors.memberships_by_community(user=request.user, communities=page)
+    for community in page:
+        community.my_membership = mine.get(community.pk)
+    return render(request, "communities/list.html", {"page": page})
 
 
 @login_required
@@ -38,9 +47,9 @@ def community_create(request):
                 actor=request.user, name=values.get("name", ""),
                 description=values.get("description", ""),
                 district=values.get("district", ""),
-                join_policy=values.get("join_policy", "open"),
-                visibility=values.get("visibility", "public"),
-                governance=values.get("governance", "moderated"))
+                join_policy=values.get("join_policy", Community.JoinPolicy.OPEN),
+                visibility=values.get("visibility", Community.Visibility.PUBLIC),
+                governance=values.get("governance", Community.Governance.MODERATED))
         except DomainError as error:
             show_refusal(request, error)
         else:
@@ -53,17 +62,20 @@ def community_create(request):
 
 
 def community_detail(request, slug: str):
-    community = selectors.community_get(slug=slug, viewer=request.user)
+    community = selectors.community_get_with_counts(slug=slug, viewer=request.user)
     membership = selectors.membership_get(community=community, user=request.user)
-    viewer = Viewer.of(request.user)
-    listings = (visible_listings(viewer).filter(status="active")
-                .filter(Q(communities=community) | Q(owner_community=community))
-                .select_related("category", "company", "owner__profile")
-                .prefetch_related("photos").order_by("-created_at")[:24])
+    shared_here = Listing.communities.through.objects.filter(community=community)
+    listings = (visible_listings(Viewer.of(request.user))
+                .filter(Q(pk__in=shared_here.values("listing_id"))
+                        | Q(owner_community=community))
+                .filter(status=Listing.Status.ACTIVE)
+                .select_related("category", "company")
+                .order_by("-created_at", "-id")[:LISTINGS_SHOWN])
     return render(request, "communities/detail.html", {
         "community": community, "membership": membership, "listings": listings,
-        "member_count": community.memberships.filter(status="active").count(),
+        "member_count": selectors.member_count(community=community),
         "is_moderator": membership is not None and membership.is_moderator,
+        "suspension_over": membership is not None and services.suspension_over(membership),
         "rules": community.rules.all(),
     })
 
@@ -78,7 +90,7 @@ def community_join(request, slug: str):
         show_refusal(request, error)
     else:
         messages.success(request, _("Welcome! You are a member now.")
-                         if membership.status == "active"
+                         if membership.status == Membership.Status.ACTIVE
                          else _("Your request is sent to the moderators."))
     return redirect("community-detail", slug=community.slug)
 
@@ -87,10 +99,14 @@ def community_join(request, slug: str):
 @require_POST
 def community_leave(request, slug: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
+    membership = selectors.membership_get(community=community, user=request.user)
     try:
         services.community_leave(actor=request.user, community=community)
     except DomainError as error:
         show_refusal(request, error)
+        return redirect("community-detail", slug=community.slug)
+    if membership is not None and membership.status == Membership.Status.PENDING:
+        messages.success(request, _("Your request to join is withdrawn."))
         return redirect("community-detail", slug=community.slug)
     messages.success(request, _("You left %(name)s.") % {"name": community.name})
     return redirect("community-list")
@@ -98,84 +114,132 @@ def community_leave(request, slug: str):
 
 def community_members(request, slug: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
-    membership = selectors.membership_get(community=community, user=request.user)
-    members = selectors.member_list(community=community, viewer=request.user)
+    mine = selectors.membership_get(community=community, user=request.user)
+    is_moderator = mine is not None and mine.is_moderator
+    is_owner = is_moderator and mine.role == Membership.Role.OWNER
+    members = selectors.member_list(community=community, viewer=request.user).exclude(
+        status=Membership.Status.PENDING)
+    page = Paginator(members, MEMBERS_PAGE).get_page(request.GET.get("page"))
+    for member in page:
+        # The controls the services would accept: owners manage everyone but
+        # owners (and themselves); moderators manage plain members.
+        member.manageable = is_moderator and member.user_id != request.user.pk and (
+            member.role == Membership.Role.MEMBER
+            or (is_owner and member.role == Membership.Role.MODERATOR))
     return render(request, "communities/members.html", {
-        "community": community, "membership": membership,
-        "is_moderator": membership is not None and membership.is_moderator,
-        "is_owner": membership is not None and membership.role == "owner"
-        and membership.is_active,
-        "pending": [m for m in members if m.status == "pending"],
-        "members": [m for m in members if m.status != "pending"],
+        "community": community, "membership": mine, "page": page,
+        "is_moderator": is_moderator, "is_owner": is_owner,
+        "pending": (selectors.pending_requests(community=community, viewer=request.user)
+                    if is_moderator else []),
         "roles": Membership.Role.choices,
+        "statuses": [(s.value, s.label) for s in services.SETTABLE_STATUSES],
     })
+
+
+def _suspension_end(value: str) -> datetime | None:
+    """The end of a suspension from a datetime-local field, in Seoul time."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(fields={"suspended_until": [
+            _("Give the end of the suspension as a date and a time.")]}) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+# The plain buttons of the members page, as a status each.
+STATUS_BUTTONS = {"suspend": Membership.Status.SUSPENDED, "ban": Membership.Status.BANNED,
+                  "reinstate": Membership.Status.ACTIVE}
 
 
 @login_required
 @require_POST
 def member_action(request, slug: str, user_id: int, action: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
-    membership = get_object_or_404(Membership.objects.select_related("community", "user"),
-                                   community=community, user_id=user_id)
     reason = request.POST.get("reason", "")
     try:
+        membership = selectors.member_get(community=community, user_id=user_id)
+        name = membership.user.display_name
         if action == "approve":
             services.membership_approve(actor=request.user, membership=membership,
                                         reason=reason)
+            done = _("%(name)s is a member now.")
         elif action == "refuse":
             services.membership_refuse(actor=request.user, membership=membership,
                                        reason=reason)
+            done = _("%(name)s's request is refused.")
         elif action == "remove":
             services.member_remove(actor=request.user, membership=membership, reason=reason)
+            done = _("%(name)s is no longer in the community.")
         elif action == "role":
-            services.membership_change(actor=request.user, membership=membership,
-                                       role=request.POST.get("role"), reason=reason)
-        elif action in ("suspend", "ban", "reinstate"):
-            status = {"suspend": "suspended", "ban": "banned", "reinstate": "active"}[action]
-            services.membership_change(actor=request.user, membership=membership,
-                                       status=status, reason=reason)
+            changed = services.membership_change(
+                actor=request.user, membership=membership,
+                role=request.POST.get("role") or None, reason=reason)
+            done = (_("%(name)s's role is changed.") if changed.role != membership.role
+                    else _("Nothing changed."))
+        elif action in ("status", *STATUS_BUTTONS):
+            status = STATUS_BUTTONS.get(action) or request.POST.get("status") or None
+            changed = services.membership_change(
+                actor=request.user, membership=membership, status=status, reason=reason,
+                suspended_until=_suspension_end(request.POST.get("suspended_until", ""))
+                if status == Membership.Status.SUSPENDED else None)
+            done = (_("%(name)s's status is changed.")
+                    if (changed.status, changed.suspended_until)
+                    != (membership.status, membership.suspended_until)
+                    else _("Nothing changed."))
         else:
-            raise DomainError(_("Unknown action."))
+            raise ValidationFailed(_("That is not something this page can do."))
     except DomainError as error:
         show_refusal(request, error)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done % {"name": name})
     return redirect("community-members", slug=community.slug)
 
 
 @login_required
 def community_invite(request, slug: str):
+    """Moderators make an invite link here."""
     community = selectors.community_get(slug=slug, viewer=request.user)
-    link = None
+    if not selectors.is_moderator(community=community, user=request.user):
+        raise Forbidden(_("Only the community's moderators can make invite links."))
+    link = invite = None
     if request.method == "POST":
         try:
-            token = services.invite_create(actor=request.user, community=community)
+            days = int(request.POST.get("days", 7))
+        except ValueError:
+            days = 0
+        try:
+            token = services.invite_create(actor=request.user, community=community, days=days)
         except DomainError as error:
             show_refusal(request, error)
         else:
+            invite = services.invite_check(token=token, community=community)
             link = request.build_absolute_uri(reverse("community-invite-accept",
                                                       args=[token]))
-    return render(request, "communities/invite.html", {"community": community, "link": link})
+    return render(request, "communities/invite.html", {
+        "community": community, "link": link, "invite": invite,
+        "day_choices": [d for d in INVITE_DAYS if MIN_DAYS <= d <= MAX_DAYS]})
 
 
 @login_required
 def invite_accept(request, token: str):
-    try:
-        community_id, expires = services.invite_check(token)
-    except DomainError as error:
-        return render(request, "refused.html", {"error": error}, status=error.status)
-    community = get_object_or_404(Community, pk=community_id)
+    """Where an invited person lands: what the community is, and a button to
+    join. A broken or expired link is refused with its reason."""
+    community, _invite = selectors.community_get_by_invite(invite_token=token)
+    invite = services.invite_check(token=token, community=community)
     if request.method == "POST":
         try:
             services.community_join(actor=request.user, community=community,
                                     invite_token=token)
         except DomainError as error:
             show_refusal(request, error)
-        else:
-            messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+            return redirect("community-invite-accept", token=token)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
         return redirect("community-detail", slug=community.slug)
-    return render(request, "communities/accept.html", {"community": community,
-                                                       "expires": expires})
+    return render(request, "communities/accept.html", {
+        "community": community, "invite": invite,
+        "membership": selectors.membership_get(community=community, user=request.user)})
 
 
 urlpatterns = [

@@ -143,3 +143,11 @@ def test_unsettled_complaints_climb_to_moderators_then_staff(owner, member, outs
 def test_strangers_cannot_complain_about_a_booking(outsider, finished_loan):
     with pytest.raises(NotFound):
         complaint_raise(actor=outsider, booking=finished_loan, text="x")
+
+
+def test_a_ban_is_written_in_the_membership_log(owner, member, library):
+    from community_rules.models import MembershipEvent
+
+    sanction_give(actor=owner, community=library, user=member, kind="ban", reason="Theft")
+    event = MembershipEvent.objects.get(user=member, to_value="banned")
+    assert (event.actor, event.from_value, event.reason) == (owner, "active", "Theft")
