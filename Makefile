@@ -29,14 +29,16 @@ run: venv
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m daphne -b 127.0.0.1 -p $(PORT) marketplace.asgi:application
 
-test: venv
+test: lint
 	$(PY) -m tests.harness
 
 bench: venv
 	$(PY) -m bench
 
+# Style, and the layer order of the apps (import-linter, pyproject.toml).
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Re-extract the strings to translate, then compile (needs GNU gettext).
 messages: venv

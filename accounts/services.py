@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import CompanyStaff, Profile, ShareCompany, User
 from accounts.registration import normalize_registration_number
-from listings.images import process_photo
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.images import process_photo
 
 
 def _default_display_name(email: str) -> str:

@@ -1,5 +1,7 @@
 """Bookings API (shared/API.md): parse, call a service or selector, serialize."""
 
+from datetime import timedelta
+
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import pricing, selectors
+from bookings import rules as booking_rules
+from bookings.availability import unit_availability
 from bookings.models import Booking, ConditionReport
 from bookings.services import booking as services
 from bookings.services import calendar as calendar_services
@@ -17,17 +21,17 @@ from bookings.services import extension as extension_services
 from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
-from community_rules import engine as rules_engine
 from listings.models import Listing
 from listings.selectors import Viewer, listing_get, managed_q
 from marketplace.api import Pagination, paginated
+from marketplace.dates import REFUSE, AwareDateTimeField, datetime_from_input
 from marketplace.errors import NotFound, ValidationFailed
 
 
 class BookingRequestSerializer(serializers.Serializer):
     listing = serializers.IntegerField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
     community = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -160,8 +164,8 @@ class BookingAction(APIView):
 
 
 class QuoteParams(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
     community = serializers.SlugField(required=False)
 
 
@@ -183,7 +187,7 @@ class ListingQuote(APIView):
         slug = params.validated_data.get("community")
         community = listing.communities.filter(slug=slug).first() if slug else None
         return Response({**pricing.quote(listing, start, end).as_dict(),
-                         "rules": rules_engine.rules_that_apply(listing=listing,
+                         "rules": booking_rules.rules_that_apply(listing=listing,
                                                                 community=community)})
 
 
@@ -217,18 +221,41 @@ class BookingReviews(APIView):
 
 
 class ExtensionIn(serializers.Serializer):
-    new_end = serializers.DateTimeField()
+    new_end = AwareDateTimeField()
 
 
 class ExtensionOut(serializers.Serializer):
     id = serializers.IntegerField()
     booking = serializers.IntegerField(source="booking_id")
     new_end = serializers.DateTimeField()
+    rental = serializers.IntegerField(help_text="What the extra time adds to the rental.")
+    fees = serializers.IntegerField(help_text="What it adds to the fees.")
     status = serializers.CharField()
+
+
+class ExtensionQuoteOut(serializers.Serializer):
+    new_end = serializers.DateTimeField()
+    rental = serializers.IntegerField()
+    fees = serializers.IntegerField()
+    total = serializers.IntegerField()
+    currency = serializers.CharField()
 
 
 class BookingExtensions(APIView):
     permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("new_end", str, required=True,
+                                                description="ISO 8601 with offset")],
+                   responses=ExtensionQuoteOut,
+                   description="What keeping the item until `new_end` would add, checked "
+                               "as the request would be, before the borrower asks.")
+    def get(self, request, booking_id: int):
+        booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
+        params = ExtensionIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        quote = extension_services.extension_quote(
+            actor=request.user, booking=booking, new_end=params.validated_data["new_end"])
+        return Response(ExtensionQuoteOut(quote).data)
 
     @extend_schema(request=ExtensionIn, responses={201: ExtensionOut})
     def post(self, request, booking_id: int):
@@ -297,8 +324,8 @@ class BookingConditionReports(APIView):
 
 
 class WaitlistIn(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
 
 
 class ListingWaitlist(APIView):
@@ -327,6 +354,50 @@ class CalendarLinks(APIView):
             reverse("calendar-feed", args=[feed.token]))})
 
 
+class UnitAvailabilityOut(serializers.Serializer):
+    unit = serializers.IntegerField()
+    label = serializers.CharField()
+    free = serializers.ListField(
+        child=serializers.ListField(child=serializers.DateTimeField()),
+        help_text="[start, end) intervals when the unit is free.")
+    taken = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="[start, end, reason] with reason booked, blackout or closed.")
+
+
+class AvailabilityOut(serializers.Serializer):
+    listing = serializers.IntegerField()
+    units = UnitAvailabilityOut(many=True)
+
+
+class ListingAvailability(APIView):
+    permission_classes = []
+
+    @extend_schema(parameters=[
+        OpenApiParameter("from", str, required=True, description="ISO 8601 with offset"),
+        OpenApiParameter("to", str, required=True,
+                         description="ISO 8601 with offset; at most 90 days after from")],
+        responses=AvailabilityOut)
+    def get(self, request, listing_id: int):
+        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        errors = {}
+        times = {}
+        for name in ("from", "to"):
+            try:
+                times[name] = datetime_from_input(request.query_params.get(name), field=name,
+                                                  naive=REFUSE, required=True)
+            except ValidationFailed as error:
+                errors.update(error.extra["fields"])
+        if not errors and times["to"] <= times["from"]:
+            errors["to"] = [_("The end must be after the start.")]
+        if not errors and times["to"] - times["from"] > timedelta(days=90):
+            errors["to"] = [_("Ask for at most 90 days at a time.")]
+        if errors:
+            raise ValidationFailed(fields=errors)
+        return Response({"listing": listing.pk,
+                         "units": unit_availability(listing, times["from"], times["to"])})
+
+
 urlpatterns = [
     path("bookings/", BookingCollection.as_view(), name="api-bookings"),
     path("bookings/<int:booking_id>/", BookingDetail.as_view(), name="api-booking"),
@@ -344,4 +415,6 @@ urlpatterns = [
     path("bookings/<int:booking_id>/<str:action>/", BookingAction.as_view(),
          name="api-booking-action"),
     path("listings/<int:listing_id>/quote/", ListingQuote.as_view(), name="api-listing-quote"),
+    path("listings/<int:listing_id>/availability/", ListingAvailability.as_view(),
+         name="api-listing-availability"),
 ]

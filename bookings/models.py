@@ -158,6 +158,10 @@ class Extension(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="extensions")
     new_end = models.DateTimeField()
+    # The extra time's price as quoted when asked, added to the booking's
+    # amounts when the lender approves.
+    rental = models.PositiveIntegerField(default=0)
+    fees = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices,
                               default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.models import Listing
 
+# The most a booking may come to in all (rental, fees and deposit, and any
+# extension added later): the largest value its amount columns hold on
+# PostgreSQL. A dearer period is refused, naming its end, not left to
+# overflow the database.
+MAX_AMOUNT = 2_147_483_647
+
 # Refund of the rental by how long before the start a borrower cancels:
 # [(at least this long before start, percent refunded)], first match wins.
 CANCELLATION_POLICIES = {
@@ -74,6 +80,32 @@ def quote(listing: Listing, start: datetime, end: datetime) -> Quote:
         currency=listing.currency, units_charged=units, unit=unit,
         cancellation_policy=cancellation_terms(listing.cancellation_policy),
     )
+
+
+@dataclass(frozen=True)
+class ExtensionQuote:
+    """What keeping the item longer adds to a booking, at the listing's
+    current rates: the extra started hours or days (nothing for a flat
+    price per booking or a free loan)."""
+
+    rental: int
+    fees: int
+    total: int
+    currency: str
+    new_end: datetime
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def extension_quote(booking, new_end: datetime) -> ExtensionQuote:
+    listing = booking.listing
+    before = quote(listing, booking.start, booking.end)
+    after = quote(listing, booking.start, new_end)
+    rental = max(0, after.rental - before.rental)
+    fees = max(0, after.fees - before.fees)
+    return ExtensionQuote(rental=rental, fees=fees, total=rental + fees,
+                          currency=booking.currency, new_end=new_end)
 
 
 def refund_percent(policy: str, *, start: datetime, cancelled_at: datetime) -> int:

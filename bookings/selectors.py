@@ -1,7 +1,10 @@
 """Reads of bookings. Only the borrower, the lender side (owner, company
 staff, community moderators) and city staff see a booking."""
 
+from datetime import date, datetime, timedelta
+
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from bookings.models import Booking, BookingTransition, Extension, Review
 from listings.models import Listing
@@ -89,3 +92,31 @@ def rating_summary(*, subject=None, listing=None, company=None) -> dict:
     average = summary["average"]
     return {"average": round(average, 1) if average is not None else None,
             "count": summary["count"]}
+
+
+def lender_calendar(*, listing: Listing, first_day: date, days: int, statuses) -> dict:
+    """The lender's grid of a listing: `days` Seoul days from `first_day`;
+    for each active unit, day by day, the bookings in `statuses` that hold
+    it and whether a blackout closes it; and `bookings`, every one of them
+    over the period by start. The caller has checked that the viewer
+    manages the listing."""
+    dates = [first_day + timedelta(days=n) for n in range(days)]
+    first = timezone.make_aware(datetime.combine(dates[0], datetime.min.time()))
+    last = first + timedelta(days=days)
+    bookings = list(
+        Booking.objects.filter(listing=listing, status__in=statuses, start__lt=last,
+                               end__gt=first)
+        .select_related("borrower__profile", "unit").order_by("start"))
+    blackouts = list(listing.blackouts.filter(starts_at__lt=last, ends_at__gt=first))
+    rows = []
+    for unit in listing.units.filter(is_active=True):
+        cells = []
+        for day in dates:
+            start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+            end = start + timedelta(days=1)
+            held = [b for b in bookings if b.unit_id == unit.pk and b.start < end
+                    and b.end > start]
+            closed = any(b.starts_at < end and b.ends_at > start for b in blackouts)
+            cells.append({"day": day, "bookings": held, "closed": closed})
+        rows.append({"unit": unit, "cells": cells})
+    return {"days": dates, "rows": rows, "bookings": bookings}

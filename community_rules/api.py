@@ -12,6 +12,7 @@ from community_rules import selectors, services
 from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership, MembershipEvent
 from marketplace.api import Pagination, paginated
+from marketplace.dates import AwareDateTimeField
 
 # --- what comes out ----------------------------------------------------------
 
@@ -119,7 +120,7 @@ class MemberChangeIn(ReasonIn):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     status = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in services.SETTABLE_STATUSES], required=False)
-    suspended_until = serializers.DateTimeField(
+    suspended_until = AwareDateTimeField(
         required=False, allow_null=True, default=None,
         help_text="With status suspended: when it ends (none: until reinstated).")
 

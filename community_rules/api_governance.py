@@ -13,6 +13,7 @@ from community_rules import governance
 from community_rules.models import Proposal, Rule
 from community_rules.rule_types import describe
 from community_rules.selectors import community_get
+from marketplace.dates import AwareDateTimeField
 from marketplace.errors import NotFound
 
 
@@ -83,8 +84,8 @@ class ProposalIn(serializers.Serializer):
     rule = RuleIn(required=False)
     rule_id = serializers.IntegerField(required=False)
     settings = serializers.JSONField(required=False)
-    closes_at = serializers.DateTimeField(required=False)
-    effective_at = serializers.DateTimeField(required=False)
+    closes_at = AwareDateTimeField(required=False)
+    effective_at = AwareDateTimeField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=3000)
 
 

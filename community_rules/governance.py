@@ -4,21 +4,22 @@ makes a new rule-set version."""
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community_rules import policy
 from community_rules.models import (
     Community,
     Membership,
-    ModerationLog,
     Proposal,
     Rule,
     RuleSetVersion,
     Vote,
 )
 from community_rules.rule_types import clean_rule, describe
+from community_rules.sanctions import moderation_log_record
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -31,12 +32,9 @@ def _membership(community: Community, user) -> Membership | None:
 
 
 def _require_moderator(community: Community, user) -> None:
-    membership = _membership(community, user)
-    if membership is None or not membership.is_moderator:
-        if community.visibility == Community.Visibility.PRIVATE and (
-                membership is None or not membership.is_active):
-            raise NotFound()
-        raise Forbidden(_("Only the community's moderators can change its rules."))
+    policy.require_moderator(community=community, user=user,
+                             message=_("Only the community's moderators can change its "
+                                       "rules."))
 
 
 def _snapshot(community: Community) -> list[dict]:
@@ -47,15 +45,31 @@ def _snapshot(community: Community) -> list[dict]:
 def _record_version(*, community: Community, change: dict, actor, proposal=None,
                     effective_at: datetime | None = None) -> RuleSetVersion:
     number = (community.rule_versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    return RuleSetVersion.objects.create(
-        community=community, number=number, rules=_snapshot(community), change=change,
-        changed_by=actor, proposal=proposal, effective_at=effective_at or timezone.now())
+    try:
+        with transaction.atomic():
+            return RuleSetVersion.objects.create(
+                community=community, number=number, rules=_snapshot(community),
+                change=change, changed_by=actor, proposal=proposal,
+                effective_at=effective_at or timezone.now())
+    except IntegrityError:
+        # Another change took this number (one that did not lock, see _apply).
+        raise Conflict(_("The rules were changed by someone else at the same moment: look "
+                         "at them again and retry.")) from None
 
 
 def _apply(*, community: Community, action: str, actor, rule: Rule | None = None,
            rule_type: str = "", params: dict | None = None, settings: dict | None = None,
            proposal: Proposal | None = None) -> RuleSetVersion:
     """Carry out one change of the rule set and record the version."""
+    # One change of a community's rules at a time: the community's row is
+    # locked first (before the rule's insert takes its key-share lock), so
+    # the next change waits and numbers its version after this one.
+    list(Community.objects.select_for_update().filter(pk=community.pk).values_list("pk"))
+    if rule is not None:
+        current = Rule.objects.filter(pk=rule.pk).values_list("params", flat=True).first()
+        if current is None:
+            raise Conflict(_("This rule was removed meanwhile: look at the rules again."))
+        rule.params = current  # as the change before this one left it
     change = {"action": action}
     if action == Proposal.Action.ADD:
         rule = Rule.objects.create(community=community, type=rule_type, params=params,
@@ -75,7 +89,7 @@ def _apply(*, community: Community, action: str, actor, rule: Rule | None = None
         community.save(update_fields=list(settings))
     version = _record_version(community=community, change=change, actor=actor,
                               proposal=proposal)
-    ModerationLog.objects.create(
+    moderation_log_record(
         community=community, actor=actor, action=f"rules_{action}",
         target=f"version {version.number}",
         reason=_("By proposal %(id)s") % {"id": proposal.pk} if proposal else "")

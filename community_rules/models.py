@@ -1,5 +1,5 @@
-"""Communities and their members. Rules, proposals, votes, sanctions and
-reports join them in the community-rules issue."""
+"""Communities and their self-government: members, rules and their
+versions, proposals and votes, sanctions and the moderation log."""
 
 from django.conf import settings
 from django.db import models
@@ -78,6 +78,11 @@ class Membership(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
+    # A suspension or a ban is a Sanction row (policy.sanction_in_force):
+    # status SUSPENDED or BANNED and `suspended_until` only mirror the one in
+    # force, so the pages, counts and votes read it in the same query. They
+    # are written by services.member_suspend, member_ban and member_reinstate
+    # alone (and on joining again while one is in force).
     suspended_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -244,8 +249,10 @@ class Vote(models.Model):
 
 
 class Sanction(models.Model):
-    """A strike, a warning, a suspension of borrowing, or a ban, given by a
-    moderator with a reason or automatically by a rule (given_by empty)."""
+    """A strike, a warning, a suspension, or a ban, given by a moderator with
+    a reason or automatically by a rule (given_by empty). A suspension or a
+    ban is in force until `until` (none: until lifted) unless it was lifted
+    earlier: these rows are what a suspension is (policy.sanction_in_force)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -260,120 +267,28 @@ class Sanction(models.Model):
     reason = models.TextField(max_length=2000)
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+")
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="sanctions")
+    # The late booking a strike was given for (an id: bookings stand above
+    # the rules, so no foreign key points up to them).
+    booking_id = models.PositiveBigIntegerField(null=True, blank=True)
     until = models.DateTimeField(null=True, blank=True)
+    # Ended before `until` by a moderator (reinstated, removed, or replaced
+    # by a new suspension or a ban); lifted_by empty: by the site.
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["community", "user", "kind", "created_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["booking", "kind"],
-                                    condition=models.Q(booking__isnull=False, kind="strike"),
+            models.UniqueConstraint(fields=["booking_id", "kind"],
+                                    condition=models.Q(booking_id__isnull=False, kind="strike"),
                                     name="one_strike_per_late_booking"),
         ]
 
     def __str__(self):
         return f"{self.kind} for {self.user} in {self.community}"
-
-
-class Report(models.Model):
-    """Anyone reports a listing, a person or a message; the community's
-    moderators (and city staff for public listings) work the queue."""
-
-    class TargetType(models.TextChoices):
-        LISTING = "listing", _("Listing")
-        USER = "user", _("Person")
-        MESSAGE = "message", _("Message")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DISMISSED = "dismissed", _("Dismissed")
-        ACTIONED = "actioned", _("Acted on")
-
-    class Outcome(models.TextChoices):
-        DISMISS = "dismiss", _("Dismissed")
-        HIDE_LISTING = "hide_listing", _("Listing hidden")
-        WARN = "warn", _("Warned")
-        SUSPEND = "suspend", _("Suspended")
-        BAN = "ban", _("Banned")
-
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                 null=True, related_name="reports_made")
-    target_type = models.CharField(max_length=10, choices=TargetType.choices)
-    target_id = models.PositiveBigIntegerField()
-    # The community whose moderators handle it; none: city staff do.
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="reports")
-    reason = models.TextField(max_length=3000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    outcome = models.CharField(max_length=14, choices=Outcome.choices, blank=True)
-    note = models.TextField(blank=True, max_length=2000)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
-    handled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["community", "status"])]
-
-    def __str__(self):
-        return f"report of {self.target_type} {self.target_id} ({self.status})"
-
-
-class Complaint(models.Model):
-    """A complaint about a booking, in tiers (consumer protection): first to
-    the other party, then (unresolved in 3 days) to the community's
-    moderators, then to city staff. Each step has a deadline and an outcome."""
-
-    class Tier(models.TextChoices):
-        PARTY = "party", _("The other party")
-        MODERATORS = "moderators", _("The community's moderators")
-        STAFF = "staff", _("City staff")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        RESOLVED = "resolved", _("Resolved")
-
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE,
-                                related_name="complaints")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="complaints_raised")
-    text = models.TextField(max_length=5000)
-    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.PARTY)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    deadline = models.DateTimeField()
-    outcome = models.TextField(blank=True, max_length=3000)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "deadline"])]
-
-    def __str__(self):
-        return f"complaint on booking {self.booking_id} ({self.tier}, {self.status})"
-
-
-class ComplaintStep(models.Model):
-    """The complaint's history: raised, escalated, answered, resolved."""
-
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="steps")
-    tier = models.CharField(max_length=10, choices=Complaint.Tier.choices)
-    action = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    text = models.TextField(blank=True, max_length=3000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.action} at {self.tier}"
 
 
 class ModerationLog(models.Model):

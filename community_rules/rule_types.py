@@ -1,29 +1,52 @@
 """The rule types a community can adopt: rules as data.
 
 A rule is a row (`type`, `params`). Each type here registers, in one place,
-how its params are checked, the sentence that states it to people (Korean
-and English), and small functions that find a violation in a booking or a
-listing. The engine (engine.py) runs them; nothing else knows the types.
+its label and the schema of its params (clean_rule checks params against
+it, the rule and proposal forms are drawn from it), the sentence that
+states it to people (Korean and English), and small functions that find a
+violation in a booking or a listing. The engine (engine.py) runs them;
+nothing else knows the types.
+
+Every number a rule takes has bounds (issue 14). Past them a value is a
+slip of the keyboard or an attack, and 10**30 days would overflow every
+date sum a check makes:
+
+    a span in days (a loan, a membership's age, a suspension)   1 .. 365
+    a span in hours (a loan)                                    1 .. 8,760 (a year)
+    hours between two loans of the same thing                   0 .. 8,760
+    days of loans in any 30 days                                1 .. 30
+    a count (active bookings, listings, strikes)                1 .. 1,000
+    money in won (deposit, price cap, late fee)                 up to 100,000,000
+    categories named by one rule                                1 .. 50
+
+A rule stored before the bounds (or by hand) is applied as `applied_params`
+reads it: a number beyond its bounds counts as the bound itself; params no
+check can read make the rule refuse what it checks (engine.py says so and
+logs it), so a bad row never turns a booking into a server error.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from marketplace.categories import category_names
 from marketplace.errors import ValidationFailed
 
 
 @dataclass
 class BookingFacts:
     """What the rules may ask about a booking being requested, approved or
-    extended. Counts that need the database are computed by the engine
-    only when a rule asks (see engine.BookingFactsFromDB)."""
+    extended, handed to the engine by bookings (bookings/rules.py): the
+    draft booking, the listing's terms and category path, and the
+    borrower's history as counts computed only when a rule asks."""
 
     borrower: object
+    # The listing's terms as the rules read them (deposit); the engine
+    # never imports the listing model.
     listing: object
     community: object
     start: datetime
@@ -31,6 +54,8 @@ class BookingFacts:
     now: datetime
     membership: object = None
     booking_id: int | None = None
+    # The listing's category and its parent's, as slugs.
+    category_slugs: frozenset[str] = frozenset()
     active_bookings: Callable[[], int] = lambda: 0
     days_in_30_with_this: Callable[[], float] = lambda: 0
     hours_since_last_loan_of_listing: Callable[[], float | None] = lambda: None
@@ -43,34 +68,95 @@ class BookingFacts:
 
 @dataclass
 class ListingFacts:
+    """What the rules may ask about a listing being made, changed or shared,
+    handed over by listings (listings/rules.py)."""
+
     owner: object
     listing: object
     community: object
+    category_slugs: frozenset[str] = frozenset()
     other_listings_here: Callable[[], int] = lambda: 0
+
+
+# --- the params schema ---------------------------------------------------------
+
+# The kinds of setting a rule takes; the forms draw each kind its own way.
+INT, BOOL, TIME, CATEGORY, CATEGORIES = "int", "bool", "time", "category", "categories"
+
+# The bounds of the module docstring.
+MAX_DAYS = 365
+MAX_HOURS = 24 * 365
+MAX_DAYS_PER_30 = 30
+MAX_COUNT = 1000
+MAX_WON = 100_000_000  # the same as listings.models.MAX_WON: a listing can meet any rule
+MAX_CATEGORIES = 50
+
+
+@dataclass(frozen=True)
+class Param:
+    """One setting of a rule type: clean_rule checks a value against its
+    kind and bounds, and the rule forms draw their field from it."""
+
+    name: str
+    kind: str
+    label: str
+    min: int | None = None
+    max: int | None = None
+    optional: bool = False
+    # What an optional setting left out becomes; None: it stays out.
+    default: object = None
 
 
 @dataclass(frozen=True)
 class RuleType:
     name: str
-    clean: Callable[[dict], dict]
+    label: str
     describe: Callable[[dict], str]
+    params: tuple[Param, ...] = ()
+    # What the schema cannot say across settings (days or hours, opening
+    # before closing); refuses with _refuse.
+    check_params: Callable[[dict], None] | None = None
     check_booking: Callable[[dict, BookingFacts], str | None] | None = None
     check_listing: Callable[[dict, ListingFacts], str | None] | None = None
     # members_only guards what is shared in a community whichever way it is
     # booked; other rules apply to bookings made through the community.
     guards_shared_listings: bool = False
+    # requires_approval: bookings through the community wait for the lender.
+    turns_off_instant_booking: bool = False
     extra: dict = field(default_factory=dict)
 
 
 REGISTRY: dict[str, RuleType] = {}
 
+# The types other code acts on by name: sanctions follow a late return.
+LATE_RETURN = "late_return"
+STRIKES_BEFORE_SUSPENSION = "strikes_before_suspension"
+
 
 def register(rule_type: RuleType) -> RuleType:
+    for param in rule_type.params:
+        if param.kind == INT and (param.min is None or param.max is None):
+            raise ValueError(f"{rule_type.name}.{param.name}: a number needs both bounds")
     REGISTRY[rule_type.name] = rule_type
     return rule_type
 
 
-# --- params -----------------------------------------------------------------
+class UnreadableRule(Exception):
+    """A stored rule that no check can read: an unknown type, or params of
+    the wrong kind, missing or unknown."""
+
+
+# --- categories: the only two lookups of them ------------------------------------
+
+def _known_category_slugs(slugs: list[str]) -> set[str]:
+    return set(category_names(slugs))
+
+
+def _category_name(slug: str) -> str:
+    return category_names([slug]).get(slug, slug)
+
+
+# --- reading params --------------------------------------------------------------
 
 def _refuse(message: str):
     raise ValidationFailed(message, fields={"params": [message]})
@@ -82,64 +168,118 @@ def _only(params: dict, allowed: set[str]) -> None:
         _refuse(_("Unknown setting: %(names)s.") % {"names": ", ".join(sorted(unknown))})
 
 
-def _positive_int(params: dict, name: str, *, zero_ok: bool = False) -> int:
-    value = params.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero_ok else 1):
+def _whole_number(param: Param, value, *, stored: bool) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or (
+            not stored and value < param.min):
         _refuse(_("“%(name)s” must be a whole number of at least %(least)s.")
-                % {"name": name, "least": 0 if zero_ok else 1})
+                % {"name": param.name, "least": param.min})
+    if stored:
+        return min(max(value, param.min), param.max)
+    if value > param.max:
+        _refuse(_("“%(name)s” must be at most %(most)s.")
+                % {"name": param.name, "most": f"{param.max:,}"})
     return value
 
 
-def _hhmm(params: dict, name: str) -> str:
-    value = params.get(name)
+def _hhmm(param: Param, value) -> str:
     try:
-        datetime.strptime(value, "%H:%M")
+        # Written back as 09:30 whatever was given (9:30): the checks read it
+        # with time.fromisoformat, which wants two digits.
+        return datetime.strptime(value, "%H:%M").strftime("%H:%M")
     except (TypeError, ValueError):
-        _refuse(_("“%(name)s” must be a time like 09:30.") % {"name": name})
-    return value
+        _refuse(_("“%(name)s” must be a time like 09:30.") % {"name": param.name})
 
 
-def _slugs(params: dict) -> list[str]:
-    from listings.models import Category
-
-    slugs = params.get("categories")
+def _slugs(param: Param, value, *, stored: bool):
+    slugs = [value] if param.kind == CATEGORY else value
     if not isinstance(slugs, list) or not slugs or not all(isinstance(s, str) for s in slugs):
         _refuse(_("Name at least one category."))
-    known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-    unknown = sorted(set(slugs) - known)
+    if stored:
+        # Not looked up: a category gone since matches no listing.
+        return value
+    if len(slugs) > MAX_CATEGORIES:
+        _refuse(_("Name at most %(most)s categories.") % {"most": MAX_CATEGORIES})
+    unknown = sorted(set(slugs) - _known_category_slugs(slugs))
     if unknown:
         _refuse(_("Unknown category: %(slugs)s.") % {"slugs": ", ".join(unknown)})
-    return slugs
+    return value
 
 
-def _no_params(params: dict) -> dict:
-    _only(params, set())
-    return {}
+def _read(rule_type: RuleType, params, *, stored: bool) -> dict:
+    """The params as the schema reads them. Given by a person (`stored`
+    false), anything out of bounds is refused; stored, a number beyond its
+    bounds reads as the bound and categories are not looked up."""
+    if not isinstance(params, dict):
+        _refuse(_("The settings of a rule are an object."))
+    _only(params, {param.name for param in rule_type.params})
+    cleaned = {}
+    for param in rule_type.params:
+        if param.optional and param.name not in params:
+            if param.default is not None:
+                cleaned[param.name] = param.default
+            continue
+        value = params.get(param.name)
+        if param.kind == INT:
+            cleaned[param.name] = _whole_number(param, value, stored=stored)
+        elif param.kind == BOOL:
+            if not isinstance(value, bool):
+                _refuse(_("“%(name)s” must be true or false.") % {"name": param.name})
+            cleaned[param.name] = value
+        elif param.kind == TIME:
+            cleaned[param.name] = _hhmm(param, value)
+        else:
+            cleaned[param.name] = _slugs(param, value, stored=stored)
+    if rule_type.check_params:
+        rule_type.check_params(cleaned)
+    return cleaned
 
 
-def _category_slugs(listing) -> set[str]:
-    category = listing.category
-    return {category.slug, *([category.parent.slug] if category.parent_id else [])}
+def clean_rule(rule_type: str, params) -> dict:
+    """Validated params for a rule type; refuses unknown types and bad or
+    out-of-bounds params, naming the setting."""
+    if rule_type not in REGISTRY:
+        message = _("Unknown rule type: %(type)s.") % {"type": rule_type}
+        raise ValidationFailed(message, fields={"type": [message]})
+    return _read(REGISTRY[rule_type], params, stored=False)
 
 
-def _category_name(slug: str) -> str:
-    from listings.models import Category
+def applied_params(rule_type: str, params) -> dict:
+    """A stored rule's params as its checks apply them. A number beyond its
+    bounds, stored before the bounds existed or by hand, counts as the
+    bound: "at most 10**30 days" reads "at most 365 days", the longest a
+    rule can now say, and its sentence says so. UnreadableRule when no
+    check could read it (unknown type; a setting of the wrong kind,
+    missing or unknown)."""
+    known = REGISTRY.get(rule_type)
+    if known is None:
+        raise UnreadableRule(f"unknown rule type {rule_type!r}")
+    try:
+        with translation.override("en"):  # the reason goes to the log
+            return _read(known, params, stored=True)
+    except ValidationFailed as error:
+        raise UnreadableRule(str(error.message)) from None
 
-    category = Category.objects.filter(slug=slug).first()
-    return category.name if category else slug
+
+def describe(rule_type: str, params) -> str:
+    """The rule in plain words, as it is applied. A rule that cannot be
+    applied says so, rather than breaking the page that lists it."""
+    known = REGISTRY.get(rule_type)
+    if known is None:
+        return _("A rule of a kind this site does not know (“%(type)s”); a moderator "
+                 "should remove it.") % {"type": rule_type}
+    try:
+        applied = applied_params(rule_type, params)
+    except UnreadableRule:
+        return _("“%(rule)s”: the settings of this rule cannot be read; a moderator should "
+                 "change or remove it.") % {"rule": known.label}
+    return known.describe(applied)
 
 
 # --- the types --------------------------------------------------------------
 
-def _clean_max_loan(params):
-    _only(params, {"days", "hours", "category"})
+def _days_or_hours(params):
     if ("days" in params) == ("hours" in params):
         _refuse(_("Give the longest loan in days or in hours."))
-    cleaned = ({"days": _positive_int(params, "days")} if "days" in params
-               else {"hours": _positive_int(params, "hours")})
-    if "category" in params:
-        cleaned["category"] = _slugs({"categories": [params["category"]]})[0]
-    return cleaned
 
 
 def _max_loan_limit(params) -> timedelta:
@@ -161,20 +301,21 @@ def _describe_max_loan(params):
 
 
 def _check_max_loan(params, facts: BookingFacts):
-    if "category" in params and params["category"] not in _category_slugs(facts.listing):
+    if "category" in params and params["category"] not in facts.category_slugs:
         return None
     if facts.length > _max_loan_limit(params):
         return _describe_max_loan(params)
     return None
 
 
-register(RuleType("max_loan_duration", _clean_max_loan, _describe_max_loan,
-                  check_booking=_check_max_loan))
-
-
-def _clean_count(params):
-    _only(params, {"count"})
-    return {"count": _positive_int(params, "count")}
+register(RuleType(
+    "max_loan_duration", gettext_lazy("Longest loan"), _describe_max_loan,
+    params=(Param("days", INT, gettext_lazy("Days"), min=1, max=MAX_DAYS, optional=True),
+            Param("hours", INT, gettext_lazy("Hours"), min=1, max=MAX_HOURS, optional=True),
+            Param("category", CATEGORY, gettext_lazy("Only for this category"),
+                  optional=True)),
+    check_params=_days_or_hours, check_booking=_check_max_loan,
+))
 
 
 def _describe_max_active(params):
@@ -184,18 +325,12 @@ def _describe_max_active(params):
 
 
 register(RuleType(
-    "max_active_bookings_per_member", _clean_count, _describe_max_active,
+    "max_active_bookings_per_member", gettext_lazy("Active bookings per member"),
+    _describe_max_active,
+    params=(Param("count", INT, gettext_lazy("Count"), min=1, max=MAX_COUNT),),
     check_booking=lambda p, f: _describe_max_active(p) if f.active_bookings() >= p["count"]
     else None,
 ))
-
-
-def _clean_fair_use(params):
-    _only(params, {"days_per_30", "min_gap_hours"})
-    cleaned = {"days_per_30": _positive_int(params, "days_per_30")}
-    if "min_gap_hours" in params:
-        cleaned["min_gap_hours"] = _positive_int(params, "min_gap_hours", zero_ok=True)
-    return cleaned
 
 
 def _describe_fair_use(params):
@@ -221,13 +356,14 @@ def _check_fair_use(params, facts: BookingFacts):
     return None
 
 
-register(RuleType("fair_use", _clean_fair_use, _describe_fair_use,
-                  check_booking=_check_fair_use))
-
-
-def _clean_days(params):
-    _only(params, {"days"})
-    return {"days": _positive_int(params, "days")}
+register(RuleType(
+    "fair_use", gettext_lazy("Fair use"), _describe_fair_use,
+    params=(Param("days_per_30", INT, gettext_lazy("Days per 30 days"), min=1,
+                  max=MAX_DAYS_PER_30),
+            Param("min_gap_hours", INT, gettext_lazy("Hours between loans"), min=0,
+                  max=MAX_HOURS, optional=True)),
+    check_booking=_check_fair_use,
+))
 
 
 def _describe_membership_age(params):
@@ -243,8 +379,12 @@ def _check_membership_age(params, facts: BookingFacts):
     return None
 
 
-register(RuleType("min_membership_age_days", _clean_days, _describe_membership_age,
-                  check_booking=_check_membership_age))
+register(RuleType(
+    "min_membership_age_days", gettext_lazy("Membership age before borrowing"),
+    _describe_membership_age,
+    params=(Param("days", INT, gettext_lazy("Days of membership"), min=1, max=MAX_DAYS),),
+    check_booking=_check_membership_age,
+))
 
 
 def _describe_members_only(params):
@@ -258,7 +398,7 @@ def _check_members_only(params, facts: BookingFacts):
     return None
 
 
-register(RuleType("members_only", _no_params, _describe_members_only,
+register(RuleType("members_only", gettext_lazy("Members only"), _describe_members_only,
                   check_booking=_check_members_only, guards_shared_listings=True))
 
 
@@ -267,15 +407,12 @@ def _describe_requires_approval(params):
 
 
 register(RuleType(
-    "requires_approval", _no_params, _describe_requires_approval,
+    "requires_approval", gettext_lazy("Lender approves every request"),
+    _describe_requires_approval,
     check_listing=lambda p, f: _describe_requires_approval(p) if f.listing.instant_booking
     else None,
+    turns_off_instant_booking=True,
 ))
-
-
-def _clean_deposit(params):
-    _only(params, {"minimum"})
-    return {"minimum": _positive_int(params, "minimum")}
 
 
 def _describe_deposit(params):
@@ -288,16 +425,13 @@ def _check_deposit_listing(params, facts: ListingFacts):
 
 
 register(RuleType(
-    "deposit_required", _clean_deposit, _describe_deposit,
+    "deposit_required", gettext_lazy("Minimum deposit"), _describe_deposit,
+    params=(Param("minimum", INT, gettext_lazy("Minimum deposit (won)"), min=1,
+                  max=MAX_WON),),
     check_booking=lambda p, f: _describe_deposit(p) if f.listing.deposit < p["minimum"]
     else None,
     check_listing=_check_deposit_listing,
 ))
-
-
-def _clean_categories(params):
-    _only(params, {"categories"})
-    return {"categories": _slugs(params)}
 
 
 def _names(params):
@@ -312,21 +446,22 @@ def _describe_forbidden(params):
     return _("These categories may not be shared here: %(names)s.") % {"names": _names(params)}
 
 
+def _categories_param():
+    return (Param("categories", CATEGORIES, gettext_lazy("Categories")),)
+
+
 register(RuleType(
-    "allowed_categories", _clean_categories, _describe_allowed,
-    check_listing=lambda p, f: None if _category_slugs(f.listing) & set(p["categories"])
+    "allowed_categories", gettext_lazy("Only these categories"), _describe_allowed,
+    params=_categories_param(),
+    check_listing=lambda p, f: None if f.category_slugs & set(p["categories"])
     else _describe_allowed(p),
 ))
 register(RuleType(
-    "forbidden_categories", _clean_categories, _describe_forbidden,
+    "forbidden_categories", gettext_lazy("Categories not allowed"), _describe_forbidden,
+    params=_categories_param(),
     check_listing=lambda p, f: _describe_forbidden(p)
-    if _category_slugs(f.listing) & set(p["categories"]) else None,
+    if f.category_slugs & set(p["categories"]) else None,
 ))
-
-
-def _clean_price_cap(params):
-    _only(params, {"per_day"})
-    return {"per_day": _positive_int(params, "per_day", zero_ok=True)}
 
 
 def _describe_price_cap(params):
@@ -342,18 +477,17 @@ def daily_price(listing) -> int:
 
 
 register(RuleType(
-    "price_cap", _clean_price_cap, _describe_price_cap,
+    "price_cap", gettext_lazy("Price cap per day"), _describe_price_cap,
+    params=(Param("per_day", INT, gettext_lazy("Highest price a day (won)"), min=0,
+                  max=MAX_WON),),
     check_listing=lambda p, f: _describe_price_cap(p) if daily_price(f.listing) > p["per_day"]
     else None,
 ))
 
 
-def _clean_pickup_hours(params):
-    _only(params, {"from", "to"})
-    cleaned = {"from": _hhmm(params, "from"), "to": _hhmm(params, "to")}
-    if cleaned["from"] >= cleaned["to"]:
+def _opens_before_closes(params):
+    if params["from"] >= params["to"]:
         _refuse(_("Pickup hours must start before they end."))
-    return cleaned
 
 
 def _describe_pickup_hours(params):
@@ -368,7 +502,10 @@ def _within(moment: datetime, params) -> bool:
 
 
 register(RuleType(
-    "pickup_hours", _clean_pickup_hours, _describe_pickup_hours,
+    "pickup_hours", gettext_lazy("Pickup hours"), _describe_pickup_hours,
+    params=(Param("from", TIME, gettext_lazy("From")),
+            Param("to", TIME, gettext_lazy("Until"))),
+    check_params=_opens_before_closes,
     check_booking=lambda p, f: None if _within(f.start, p) and _within(f.end, p)
     else _describe_pickup_hours(p),
 ))
@@ -381,20 +518,11 @@ def _describe_max_listings(params):
 
 
 register(RuleType(
-    "max_listings_per_member", _clean_count, _describe_max_listings,
+    "max_listings_per_member", gettext_lazy("Listings per member"), _describe_max_listings,
+    params=(Param("count", INT, gettext_lazy("Count"), min=1, max=MAX_COUNT),),
     check_listing=lambda p, f: _describe_max_listings(p)
     if f.other_listings_here() >= p["count"] else None,
 ))
-
-
-def _clean_late_return(params):
-    _only(params, {"strike", "fee_per_day"})
-    strike = params.get("strike", False)
-    if not isinstance(strike, bool):
-        _refuse(_("“strike” must be true or false."))
-    return {"strike": strike,
-            "fee_per_day": _positive_int({"fee_per_day": params.get("fee_per_day", 0)},
-                                         "fee_per_day", zero_ok=True)}
 
 
 def _describe_late_return(params):
@@ -407,19 +535,25 @@ def _describe_late_return(params):
     return " ".join(parts) or _("Late returns are recorded.")
 
 
-register(RuleType("late_return", _clean_late_return, _describe_late_return))
-
-
-def _clean_strikes(params):
-    _only(params, {"strikes", "days"})
-    return {"strikes": _positive_int(params, "strikes"), "days": _positive_int(params, "days")}
+# Applied by sanctions.late_return_record when a loan comes back late.
+register(RuleType(
+    LATE_RETURN, gettext_lazy("Late returns"), _describe_late_return,
+    params=(Param("strike", BOOL, gettext_lazy("A strike for each late return"),
+                  optional=True, default=False),
+            Param("fee_per_day", INT, gettext_lazy("Late fee a day (won)"), min=0,
+                  max=MAX_WON, optional=True, default=0)),
+))
 
 
 def _describe_strikes(params):
     return _("%(strikes)s strikes within 90 days suspend borrowing for %(days)s days.") % params
 
 
-register(RuleType("strikes_before_suspension", _clean_strikes, _describe_strikes))
+register(RuleType(
+    STRIKES_BEFORE_SUSPENSION, gettext_lazy("Strikes before suspension"), _describe_strikes,
+    params=(Param("strikes", INT, gettext_lazy("Strikes"), min=1, max=MAX_COUNT),
+            Param("days", INT, gettext_lazy("Days of suspension"), min=1, max=MAX_DAYS)),
+))
 
 
 def _describe_overdue(params):
@@ -427,20 +561,6 @@ def _describe_overdue(params):
 
 
 register(RuleType(
-    "blocked_when_overdue", _no_params, _describe_overdue,
+    "blocked_when_overdue", gettext_lazy("No borrowing while overdue"), _describe_overdue,
     check_booking=lambda p, f: _describe_overdue(p) if f.has_overdue() else None,
 ))
-
-
-def clean_rule(rule_type: str, params) -> dict:
-    """Validated params for a rule type; refuses unknown types and bad params."""
-    if rule_type not in REGISTRY:
-        message = _("Unknown rule type: %(type)s.") % {"type": rule_type}
-        raise ValidationFailed(message, fields={"type": [message]})
-    if not isinstance(params, dict):
-        _refuse(_("The settings of a rule are an object."))
-    return REGISTRY[rule_type].clean(params)
-
-
-def describe(rule_type: str, params: dict) -> str:
-    return REGISTRY[rule_type].describe(params)

@@ -4,7 +4,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from community_rules.invites import Invite, invite_read
-from community_rules.models import Community, Membership, MembershipEvent
+from community_rules.models import (
+    Community,
+    Membership,
+    MembershipEvent,
+    ModerationLog,
+    Sanction,
+)
+from community_rules.policy import is_moderator
 from marketplace.errors import Forbidden, NotFound
 
 # Who sees a private community: its members, also those waiting or
@@ -36,28 +43,10 @@ def member_community_ids(user) -> set[int]:
     )
 
 
-def moderated_community_ids(user) -> set[int]:
-    """Communities `user` moderates (active moderator or owner)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(
-            user=user,
-            status=Membership.Status.ACTIVE,
-            role__in=[Membership.Role.MODERATOR, Membership.Role.OWNER],
-        ).values_list("community_id", flat=True)
-    )
-
-
 def membership_get(*, community: Community, user) -> Membership | None:
     if user is None or not user.is_authenticated:
         return None
     return Membership.objects.filter(community=community, user=user).first()
-
-
-def is_moderator(*, community: Community, user) -> bool:
-    membership = membership_get(community=community, user=user)
-    return membership is not None and membership.is_moderator
 
 
 def community_list(*, viewer) -> QuerySet[Community]:
@@ -193,3 +182,32 @@ def member_get(*, community: Community, user_id: int) -> Membership:
         raise NotFound(_("This person is not in the community."))
     membership.community = community
     return membership
+
+
+def membership_locked(*, community, user) -> Membership | None:
+    """The person's membership, locked until the transaction ends, so that
+    rule checks which count (active bookings, listings per member) run one
+    at a time per member and community. On SQLite the IMMEDIATE transaction
+    already holds the write lock; PostgreSQL locks the row."""
+    if community is None or user is None:
+        return None
+    return Membership.objects.select_for_update().filter(community=community, user=user).first()
+
+
+def moderator_dashboard(*, community: Community, viewer) -> dict:
+    """What a community's moderators keep an eye on: requests to join, the
+    latest sanctions, the moderation log and the membership log. Forbidden
+    for anyone but its moderators. (Reports and complaints are moderation's
+    to read.)"""
+    if not is_moderator(community=community, user=viewer):
+        raise Forbidden(_("Only moderators see the dashboard."))
+    return {
+        "pending": community.memberships.filter(status=Membership.Status.PENDING)
+        .select_related("user__profile"),
+        "sanctions": Sanction.objects.filter(community=community)
+        .select_related("user__profile", "given_by__profile")[:50],
+        "log": ModerationLog.objects.filter(community=community)
+        .select_related("actor__profile")[:100],
+        "membership_events": MembershipEvent.objects.filter(community=community)
+        .select_related("actor__profile", "user__profile")[:50],
+    }

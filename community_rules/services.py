@@ -11,6 +11,12 @@ Who may do what:
   the owner role to someone active, and gives up their own by changing their
   role, but no one takes it from another owner, suspends, bans or removes an
   owner. The last owner can neither step down nor leave.
+  (community_rules/policy.py is where who may act on whom is decided.)
+
+Every suspension and ban, from the members page, a report, a sanction or
+the late-return rules, goes through `member_suspend` and `member_ban` (and
+ends through `member_reinstate`): the Sanction row is the suspension, the
+membership's status and `suspended_until` mirror it.
 
 Every change of a role or a status, and every arrival and departure, leaves
 a MembershipEvent: who did it to whom, when, from what to what, and why.
@@ -22,12 +28,14 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community_rules import policy
 from community_rules.invites import MAX_DAYS, MIN_DAYS, Invite, invite_read, invite_token
-from community_rules.models import Community, Membership, MembershipEvent
+from community_rules.models import Community, Membership, MembershipEvent, Sanction
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -58,23 +66,13 @@ def _membership_of(community: Community, user, *, lock: bool = False) -> Members
     return rows.filter(community=community, user=user).first()
 
 
-def _hidden_from(community: Community, membership: Membership | None) -> bool:
-    """A private community shows itself to its members only (those waiting
-    or suspended included, the banned not), as selectors.community_list."""
-    return community.visibility == Community.Visibility.PRIVATE and (
-        membership is None or membership.status == Status.BANNED)
+_hidden_from = policy.hidden_from
 
 
 def _require_moderator(community: Community, actor) -> Membership:
     """The actor's own membership if they moderate the community; NotFound
     for an outsider of a private community (it is not revealed)."""
-    _require_person(actor)
-    mine = _membership_of(community, actor)
-    if mine is not None and mine.is_moderator:
-        return mine
-    if _hidden_from(community, mine):
-        raise NotFound()
-    raise Forbidden(_("Only the community's moderators can do that."))
+    return policy.require_moderator(community=community, user=actor)
 
 
 def _locked(membership: Membership) -> Membership:
@@ -161,6 +159,16 @@ def _until_text(until: datetime) -> str:
     return timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
 
 
+def _entering(community: Community, user) -> tuple[str, datetime | None]:
+    """The status and suspension end of someone let in: suspended while a
+    suspension given earlier is still in force (leaving, being removed or
+    joining again does not shed it), else active."""
+    sanction = policy.sanction_in_force(community=community, user=user)
+    if sanction is not None and sanction.kind == Sanction.Kind.SUSPENSION:
+        return Status.SUSPENDED, sanction.until
+    return Status.ACTIVE, None
+
+
 # --- communities ---------------------------------------------------------------
 
 
@@ -234,9 +242,8 @@ def invite_check(*, token: str, community: Community | None = None) -> Invite:
     invite = invite_read(token)
     if community is not None and invite.community_id != community.pk:
         raise Forbidden(_("This invite link is for another community."))
-    if community is not None and invite.invited_by is not None and not Membership.objects.filter(
-            community=community, user_id=invite.invited_by, status=Status.ACTIVE,
-            role__in=[Role.MODERATOR, Role.OWNER]).exists():
+    if (community is not None and invite.invited_by is not None
+            and invite.invited_by not in policy.moderator_ids(community)):
         # Taking someone's moderator role also withdraws the links they made.
         raise Forbidden(_("This invite link no longer works: whoever made it no longer "
                           "moderates the community. Ask a moderator for a new one."))
@@ -279,12 +286,12 @@ def community_join(*, actor, community: Community,
             raise Forbidden(_("This community is invite only: ask one of its moderators "
                               "for an invite link."))
     direct = invite is not None or community.join_policy == Community.JoinPolicy.OPEN
+    status, until = _entering(community, actor) if direct else (Status.PENDING, None)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                community=community, user=actor, role=Role.MEMBER,
-                status=Status.ACTIVE if direct else Status.PENDING,
-                joined_at=timezone.now() if direct else None)
+                community=community, user=actor, role=Role.MEMBER, status=status,
+                suspended_until=until, joined_at=timezone.now() if direct else None)
     except IntegrityError:
         # The same person's other click won.
         raise Conflict(_("You are already a member of this community.")) from None
@@ -292,9 +299,7 @@ def community_join(*, actor, community: Community,
             action=Action.JOINED if direct else Action.REQUESTED, to_value=membership.status,
             reason=_("With an invite link.") if invite is not None else "")
     if not direct:
-        moderators = community.memberships.filter(
-            status=Status.ACTIVE, role__in=[Role.MODERATOR, Role.OWNER])
-        for moderator_id in moderators.values_list("user_id", flat=True):
+        for moderator_id in policy.moderator_ids(community):
             _tell(moderator_id, community, "join_requested",
                   _("%(person)s asks to join %(community)s.") % {
                       "person": actor.display_name, "community": community.name})
@@ -302,10 +307,11 @@ def community_join(*, actor, community: Community,
 
 
 def _admit_invited(membership: Membership, actor) -> Membership:
-    membership.status, membership.joined_at = Status.ACTIVE, timezone.now()
-    membership.save(update_fields=["status", "joined_at"])
+    membership.status, membership.suspended_until = _entering(membership.community, actor)
+    membership.joined_at = timezone.now()
+    membership.save(update_fields=["status", "suspended_until", "joined_at"])
     _record(membership.community, user=actor, actor=actor, action=Action.JOINED,
-            from_value=Status.PENDING, to_value=Status.ACTIVE,
+            from_value=Status.PENDING, to_value=membership.status,
             reason=_("With an invite link."))
     return membership
 
@@ -317,13 +323,14 @@ def membership_approve(*, actor, membership: Membership, reason: str = "") -> Me
     community = membership.community
     _require_moderator(community, actor)
     reason = _clean_reason(reason)
+    status, until = _entering(community, membership.user)
     approved = Membership.objects.filter(pk=membership.pk, status=Status.PENDING).update(
-        status=Status.ACTIVE, joined_at=timezone.now())
+        status=status, suspended_until=until, joined_at=timezone.now())
     if not approved:
         raise Conflict(_("This request to join was already answered or withdrawn."))
     membership.refresh_from_db()
     _record(community, user=membership.user, actor=actor, action=Action.APPROVED,
-            from_value=Status.PENDING, to_value=Status.ACTIVE, reason=reason)
+            from_value=Status.PENDING, to_value=status, reason=reason)
     _tell(membership.user_id, community, "membership_approved",
           _("Your request to join %(community)s was approved. Welcome!") % {
               "community": community.name}, reason)
@@ -357,11 +364,12 @@ def membership_change(*, actor, membership: Membership, role: str | None = None,
                       suspended_until: datetime | None = None) -> Membership:
     """Change someone's role or status (or both), with a reason for the log.
 
-    - Status (active, suspended, banned): moderators change plain members';
-      owners also moderators'. No one suspends or bans an owner. A
-      suspension may end at `suspended_until` (in the future); without it, it
-      lasts until a moderator reinstates the person. Giving a new end to a
-      suspension shortens or lengthens it.
+    - Status (active, suspended, banned): as community_rules.policy says,
+      moderators change plain members'; owners also moderators'. No one
+      suspends or bans an owner. A suspension may end at `suspended_until`
+      (in the future); without it, it lasts until a moderator reinstates the
+      person. Giving a new end to a suspension shortens or lengthens it. The
+      change is made by member_suspend, member_ban or member_reinstate.
     - Role (member, moderator, owner): owners alone change roles. They make
       any active member a moderator or an owner; an owner's role is theirs
       to give up and no one else's to take, and the last owner cannot give
@@ -411,30 +419,26 @@ def membership_change(*, actor, membership: Membership, role: str | None = None,
         if theirs.role == Role.OWNER and not _another_active_owner(theirs):
             raise Conflict(_("You are the only owner: make someone else an owner first."))
     if status_changes:
-        if theirs.role == Role.OWNER:
-            raise Forbidden(_("Owners cannot be suspended or banned."))
-        if theirs.role == Role.MODERATOR and mine.role != Role.OWNER:
-            raise Forbidden(_("Only an owner can change a moderator's status."))
+        policy.require_may_act_on(actor=mine, target=theirs, act=policy.STATUS)
 
-    if not (role_changes or status_changes):
-        return theirs
-    texts = []
+    if status_changes:
+        person = theirs.user
+        if new_status == Status.SUSPENDED:
+            member_suspend(actor=actor, community=community, user=person, until=new_until,
+                           reason=reason)
+        elif new_status == Status.BANNED:
+            member_ban(actor=actor, community=community, user=person, reason=reason)
+        else:
+            member_reinstate(actor=actor, community=community, user=person, reason=reason)
+        theirs.refresh_from_db(fields=["status", "suspended_until", "joined_at"])
     if role_changes:
         _record(community, user=theirs.user, actor=actor, action=Action.ROLE_CHANGED,
                 from_value=theirs.role, to_value=new_role, reason=reason)
-        texts.append(_("Your role in %(community)s is now: %(role)s.") % {
-            "community": community.name, "role": Role(new_role).label})
-    if status_changes:
-        _record(community, user=theirs.user, actor=actor, action=Action.STATUS_CHANGED,
-                from_value=theirs.status, to_value=new_status, reason=reason)
-        texts.append(_status_text(community, new_status, new_until))
-    theirs.role, theirs.status, theirs.suspended_until = new_role, new_status, new_until
-    if new_status == Status.ACTIVE and theirs.joined_at is None:
-        theirs.joined_at = timezone.now()
-    theirs.save(update_fields=["role", "status", "suspended_until", "joined_at"])
-    kind = ("membership_changed" if role_changes and status_changes
-            else "role_changed" if role_changes else "status_changed")
-    _tell(theirs.user_id, community, kind, " ".join(str(t) for t in texts), reason)
+        theirs.role = new_role
+        theirs.save(update_fields=["role"])
+        _tell(theirs.user_id, community, "role_changed",
+              _("Your role in %(community)s is now: %(role)s.") % {
+                  "community": community.name, "role": Role(new_role).label}, reason)
     return theirs
 
 
@@ -448,6 +452,142 @@ def _status_text(community: Community, status: str, until: datetime | None) -> s
     if status == Status.BANNED:
         return _("You are banned from %(community)s.") % names
     return _("Your membership of %(community)s is active again.") % names
+
+
+# --- suspensions and bans: the one door ------------------------------------------
+
+
+def _target(*, actor, community: Community, user) -> Membership | None:
+    """The person's membership, locked, once the policy lets `actor` (None:
+    the community's rules) change their status. People act on members
+    only; the rules also reach someone who has left or is waiting to join
+    (their Sanction row waits for them)."""
+    theirs = _membership_of(community, user, lock=True)
+    if actor is None:
+        return theirs
+    mine = _require_moderator(community, actor)
+    if theirs is None:
+        raise Conflict(_("%(person)s is not a member of this community: its moderators "
+                         "suspend and ban members only.") % {"person": user.display_name})
+    if theirs.status == Status.PENDING:
+        raise Conflict(_("%(person)s has asked to join: approve or refuse the request "
+                         "first.") % {"person": user.display_name})
+    policy.require_may_act_on(actor=mine, target=theirs, act=policy.STATUS)
+    return theirs
+
+
+def _lift_in_force(community: Community, user, *, by, now, kinds=None) -> int:
+    """End the suspensions (and bans) in force now, before their end."""
+    kinds = kinds or [Sanction.Kind.SUSPENSION, Sanction.Kind.BAN]
+    return (Sanction.objects.filter(community=community, user=user, kind__in=kinds,
+                                    lifted_at__isnull=True)
+            .filter(Q(until__isnull=True) | Q(until__gt=now))
+            .update(lifted_at=now, lifted_by=by))
+
+
+def _mirror(theirs: Membership | None, *, community: Community, user, actor, status: str,
+            until: datetime | None, reason: str) -> None:
+    """Write the membership's copy of what is now in force, log the change
+    and tell the person (also someone with no membership: the rules' strike
+    suspension reaches them)."""
+    if theirs is not None and theirs.status != Status.PENDING:
+        _record(community, user=user, actor=actor, action=Action.STATUS_CHANGED,
+                from_value=theirs.status, to_value=status, reason=reason)
+        theirs.status, theirs.suspended_until = status, until
+        if status == Status.ACTIVE and theirs.joined_at is None:
+            theirs.joined_at = timezone.now()
+        theirs.save(update_fields=["status", "suspended_until", "joined_at"])
+    _tell(user.pk, community, "status_changed", _status_text(community, status, until), reason)
+
+
+@transaction.atomic
+def member_suspend(*, actor, community: Community, user, until: datetime | None = None,
+                   reason: str = "", now: datetime | None = None) -> Sanction | None:
+    """Suspend someone in a community until `until` (None: until a moderator
+    reinstates them), with the reason they are told. This is the only way
+    anyone is suspended: from the members page, a report, a sanction, or
+    the rules after too many strikes (`actor` None). Who may suspend whom
+    is community_rules.policy's to say.
+
+    A suspension is a Sanction row; it stays in force when the person leaves
+    and joins again, and the membership shows it. A moderator's suspension
+    replaces the one in force (a new end shortens or lengthens it, and it
+    replaces a ban); the rules never shorten a suspension nor touch a ban,
+    and then change nothing (None)."""
+    now = now or timezone.now()
+    reason = _clean_reason(reason)
+    if until is not None and until <= now:
+        raise ValidationFailed(fields={"until": [
+            _("A suspension ends in the future: choose a later date.")]})
+    theirs = _target(actor=actor, community=community, user=user)
+    current = policy.sanction_in_force(community=community, user=user, now=now)
+    if actor is None and current is not None and (
+            current.kind == Sanction.Kind.BAN or current.until is None
+            or (until is not None and current.until >= until)):
+        return None
+    if actor is not None:
+        _lift_in_force(community, user, by=actor, now=now)
+    sanction = Sanction.objects.create(community=community, user=user,
+                                       kind=Sanction.Kind.SUSPENSION, reason=reason,
+                                       given_by=actor, until=until)
+    _mirror(theirs, community=community, user=user, actor=actor, status=Status.SUSPENDED,
+            until=until, reason=reason)
+    return sanction
+
+
+@transaction.atomic
+def member_ban(*, actor, community: Community, user, reason: str = "") -> Sanction:
+    """Ban a member, with the reason they are told: they may not borrow here
+    and cannot join again (a private community no longer shows itself to
+    them) until a moderator reinstates or removes them. The only way anyone
+    is banned: from the members page, a report or a sanction; always by a
+    person, as community_rules.policy allows. A ban replaces a suspension."""
+    if actor is None:
+        raise Forbidden(_("Only the community's moderators can do that."))
+    now = timezone.now()
+    reason = _clean_reason(reason)
+    theirs = _target(actor=actor, community=community, user=user)
+    if theirs.status == Status.BANNED:
+        raise Conflict(_("%(person)s is already banned from this community.") % {
+            "person": user.display_name})
+    _lift_in_force(community, user, by=actor, now=now)
+    sanction = Sanction.objects.create(community=community, user=user, kind=Sanction.Kind.BAN,
+                                       reason=reason, given_by=actor)
+    _mirror(theirs, community=community, user=user, actor=actor, status=Status.BANNED,
+            until=None, reason=reason)
+    return sanction
+
+
+@transaction.atomic
+def member_reinstate(*, actor, community: Community, user, reason: str = "") -> Membership:
+    """Lift a member's suspension or ban before its end: they are an active
+    member again. As community_rules.policy allows."""
+    theirs = _target(actor=actor, community=community, user=user)
+    _lift_in_force(community, user, by=actor, now=timezone.now())
+    _mirror(theirs, community=community, user=user, actor=actor, status=Status.ACTIVE,
+            until=None, reason=reason)
+    return theirs
+
+
+def suspensions_end_due(*, now: datetime | None = None) -> int:
+    """The job: memberships whose suspension has reached its end are active
+    again (the rules let them borrow from that moment already). Returns how
+    many."""
+    now = now or timezone.now()
+    ended = 0
+    for pk in Membership.objects.filter(status=Status.SUSPENDED,
+                                        suspended_until__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            theirs = (Membership.objects.select_for_update(of=("self",))
+                      .select_related("community", "user")
+                      .filter(pk=pk, status=Status.SUSPENDED, suspended_until__lte=now).first())
+            if theirs is None or policy.sanction_in_force(community=theirs.community,
+                                                          user=theirs.user, now=now):
+                continue
+            _mirror(theirs, community=theirs.community, user=theirs.user, actor=None,
+                    status=Status.ACTIVE, until=None, reason=_("The suspension has ended."))
+            ended += 1
+    return ended
 
 
 # --- leaving and removal -------------------------------------------------------
@@ -470,7 +610,7 @@ def community_leave(*, actor, community: Community) -> None:
         if _hidden_from(community, membership):
             raise NotFound()
         raise Forbidden(_("You are banned from this community: the ban stays in place."))
-    if membership.status == Status.SUSPENDED and not suspension_over(membership):
+    if policy.sanction_in_force(community=community, user=actor) is not None:
         raise Conflict(_("Your membership is suspended: you can leave once a moderator "
                          "lifts the suspension or it ends."))
     if membership.role == Role.OWNER and not _another_active_owner(membership):
@@ -485,7 +625,9 @@ def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
     """A moderator removes a plain member; an owner also removes moderators.
     Owners are not removed (they give up ownership first), a request to join
     is refused rather than removed, and moderators leave rather than remove
-    themselves. Removing someone banned lifts the ban: they may join again."""
+    themselves (community_rules.policy). Removing someone banned lifts the
+    ban: they may join again. A suspension stays in force: whoever joins
+    again is suspended until it ends."""
     community = membership.community
     mine = _require_moderator(community, actor)
     theirs = _locked(membership)
@@ -495,12 +637,11 @@ def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
     if theirs.status == Status.PENDING:
         raise Conflict(_("%(person)s has asked to join: approve or refuse the request "
                          "instead.") % {"person": theirs.user.display_name})
-    if theirs.role == Role.OWNER:
-        raise Forbidden(_("An owner cannot be removed: only they can give up ownership."))
-    if theirs.role == Role.MODERATOR and mine.role != Role.OWNER:
-        raise Forbidden(_("Only an owner can remove a moderator."))
+    policy.require_may_act_on(actor=mine, target=theirs, act=policy.REMOVE)
     _record(community, user=theirs.user, actor=actor, action=Action.REMOVED,
             from_value=theirs.status, reason=reason)
+    _lift_in_force(community, theirs.user, by=actor, now=timezone.now(),
+                   kinds=[Sanction.Kind.BAN])
     theirs.delete()
     _tell(theirs.user_id, community, "membership_removed",
           _("You were removed from %(community)s.") % {"community": community.name}, reason)

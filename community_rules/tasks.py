@@ -1,11 +1,12 @@
 """Community jobs on Huey's schedule: proposals close when their vote ends,
-and adopted changes apply at their effective date."""
+adopted changes apply at their effective date, and memberships are active
+again once their suspension has ended."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from community_rules.governance import proposals_close_due
-from community_rules.moderation import complaints_escalate_due
+from community_rules.services import suspensions_end_due
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -14,7 +15,7 @@ def close_due_proposals():
     proposals_close_due()
 
 
-@db_periodic_task(crontab(minute="*/15"))
-@lock_task("community-complaints")
-def escalate_due_complaints():
-    complaints_escalate_due()
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("community-suspensions")
+def end_due_suspensions():
+    suspensions_end_due()

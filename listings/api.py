@@ -1,24 +1,25 @@
 """Listings API (shared/API.md): parse, call a service or selector, serialize."""
 
+import math
 from datetime import timedelta
 
 from django.urls import path
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from listings.availability import unit_availability
-from listings.models import Category, Listing
+from listings.models import MAX_SPAN, MAX_WON, Category, Listing
 from listings.search import listing_search, parse_listing_query
 from listings.selectors import Viewer, can_manage_listing, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
 from marketplace.api import SearchPagination, paginated
-from marketplace.errors import NotFound, ValidationFailed
+from marketplace.dates import REFUSE, AwareDateTimeField
+from marketplace.errors import NotFound
 
 
 class CategorySerializer(serializers.Serializer):
@@ -97,6 +98,23 @@ class ListingCardSerializer(serializers.ModelSerializer):
         return round(distance, 2) if distance is not None else None
 
 
+class HoldCommunityOut(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HoldOut(serializers.Serializer):
+    held_at = serializers.DateTimeField()
+    reason = serializers.CharField(help_text="Why the moderators hid it.")
+    community = HoldCommunityOut(allow_null=True,
+                                 help_text="Whose moderators hid it; null: city staff.")
+    lifted_by = serializers.ChoiceField(
+        choices=["moderators", "staff"],
+        help_text="moderators: that community's moderators or city staff lift it; "
+                  "staff: city staff only.")
+    detail = serializers.CharField(help_text="The whole story, in the reader's language.")
+
+
 class ListingSerializer(ListingCardSerializer):
     units = serializers.SerializerMethodField()
     communities = serializers.SerializerMethodField()
@@ -108,13 +126,16 @@ class ListingSerializer(ListingCardSerializer):
     max_duration_hours = serializers.SerializerMethodField()
     lead_time_hours = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
+    hold = serializers.SerializerMethodField(
+        help_text="A moderation hold, for those who manage the listing (null for others "
+                  "and when there is none).")
 
     class Meta(ListingCardSerializer.Meta):
         fields = [*ListingCardSerializer.Meta.fields, "description", "condition", "units",
                   "visibility", "communities", "owner", "owner_community", "photos",
                   "opening_hours", "min_duration_hours", "max_duration_hours",
                   "lead_time_hours", "cancellation_policy", "created_at", "updated_at",
-                  "can_edit"]
+                  "can_edit", "hold"]
 
     def get_units(self, listing) -> int:
         return sum(1 for unit in listing.units.all() if unit.is_active)
@@ -152,6 +173,18 @@ class ListingSerializer(ListingCardSerializer):
     def get_can_edit(self, listing) -> bool:
         return self._manages(listing)
 
+    @extend_schema_field(HoldOut(allow_null=True))
+    def get_hold(self, listing) -> dict | None:
+        if not listing.is_held or not self._manages(listing):
+            return None
+        community = listing.held_in
+        return HoldOut({
+            "held_at": listing.held_at, "reason": listing.held_reason,
+            "community": {"slug": community.slug, "name": community.name}
+            if community else None,
+            "lifted_by": "moderators" if community else "staff",
+            "detail": listing_services.hold_refusal(listing)}).data
+
 
 class LocationIn(serializers.Serializer):
     district = serializers.CharField(required=False, allow_blank=True, max_length=60)
@@ -165,6 +198,22 @@ class HoursIn(serializers.Serializer):
     closes = serializers.TimeField()
 
 
+class HoursField(serializers.FloatField):
+    """A number of hours from 0 to MAX_SPAN (a year). NaN is refused too: it
+    passes the bounds, every comparison with it being false."""
+
+    default_error_messages = {"not_finite": gettext_lazy("Give a number of hours.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=MAX_SPAN / timedelta(hours=1), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value
+
+
 class ListingIn(serializers.Serializer):
     title = serializers.CharField(max_length=140)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
@@ -175,8 +224,9 @@ class ListingIn(serializers.Serializer):
     condition = serializers.CharField(required=False, allow_blank=True, help_text=", ".join(
         Listing.Condition.values))
     pricing = serializers.ChoiceField(Listing.Pricing.choices, required=False)
-    price = serializers.IntegerField(required=False, min_value=0)
-    deposit = serializers.IntegerField(required=False, min_value=0)
+    price = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WON)
+    deposit = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WON)
+    # KRW only for now: the service refuses another code, saying so.
     currency = serializers.CharField(required=False, max_length=3)
     units = serializers.IntegerField(required=False)
     visibility = serializers.ChoiceField(Listing.Visibility.choices, required=False)
@@ -185,9 +235,9 @@ class ListingIn(serializers.Serializer):
     company = serializers.SlugField(required=False, allow_null=True)
     owner_community = serializers.SlugField(required=False, allow_null=True)
     instant_booking = serializers.BooleanField(required=False)
-    min_duration_hours = serializers.FloatField(required=False, min_value=0)
-    max_duration_hours = serializers.FloatField(required=False, min_value=0, allow_null=True)
-    lead_time_hours = serializers.FloatField(required=False, min_value=0)
+    min_duration_hours = HoursField(required=False)
+    max_duration_hours = HoursField(required=False, allow_null=True)
+    lead_time_hours = HoursField(required=False)
     cancellation_policy = serializers.ChoiceField(Listing.CancellationPolicy.choices,
                                                   required=False)
     opening_hours = HoursIn(many=True, required=False)
@@ -234,7 +284,8 @@ class ListingCollection(APIView):
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=ListingCardSerializer(many=True))
     def get(self, request):
         viewer = Viewer.of(request.user)
-        listings = listing_search(viewer=viewer, query=parse_listing_query(request.query_params))
+        listings = listing_search(viewer=viewer, query=parse_listing_query(
+            request.query_params, naive=REFUSE))
         return paginated(self, request, listings, lambda page: ListingCardSerializer(
             page, many=True, context={"viewer": viewer}).data)
 
@@ -299,53 +350,9 @@ class ListingPhotos(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-class UnitAvailabilityOut(serializers.Serializer):
-    unit = serializers.IntegerField()
-    label = serializers.CharField()
-    free = serializers.ListField(
-        child=serializers.ListField(child=serializers.DateTimeField()),
-        help_text="[start, end) intervals when the unit is free.")
-    taken = serializers.ListField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="[start, end, reason] with reason booked, blackout or closed.")
-
-
-class AvailabilityOut(serializers.Serializer):
-    listing = serializers.IntegerField()
-    units = UnitAvailabilityOut(many=True)
-
-
-class ListingAvailability(APIView):
-    permission_classes = []
-
-    @extend_schema(parameters=[
-        OpenApiParameter("from", str, required=True, description="ISO 8601 with offset"),
-        OpenApiParameter("to", str, required=True,
-                         description="ISO 8601 with offset; at most 90 days after from")],
-        responses=AvailabilityOut)
-    def get(self, request, listing_id: int):
-        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
-        field = serializers.DateTimeField()
-        errors = {}
-        times = {}
-        for name in ("from", "to"):
-            try:
-                times[name] = field.to_internal_value(request.query_params.get(name, ""))
-            except serializers.ValidationError as error:
-                errors[name] = [str(e) for e in error.detail]
-        if not errors and times["to"] <= times["from"]:
-            errors["to"] = [_("The end must be after the start.")]
-        if not errors and times["to"] - times["from"] > timedelta(days=90):
-            errors["to"] = [_("Ask for at most 90 days at a time.")]
-        if errors:
-            raise ValidationFailed(fields=errors)
-        return Response({"listing": listing.pk,
-                         "units": unit_availability(listing, times["from"], times["to"])})
-
-
 class BlackoutIn(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -395,8 +402,6 @@ urlpatterns = [
     path("listings/<int:listing_id>/", ListingDetail.as_view(), name="api-listing"),
     path("listings/<int:listing_id>/photos/", ListingPhotos.as_view(),
          name="api-listing-photos"),
-    path("listings/<int:listing_id>/availability/", ListingAvailability.as_view(),
-         name="api-listing-availability"),
     path("listings/<int:listing_id>/blackouts/", ListingBlackouts.as_view(),
          name="api-listing-blackouts"),
     path("listings/<int:listing_id>/blackouts/<int:blackout_id>/", ListingBlackout.as_view(),

@@ -4,9 +4,26 @@ hours and blackouts, in a category tree."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# Bounds on what a listing asks (issue 14): past them a value is a slip of
+# the keyboard or an attack, and would overflow the database's integers or
+# Python's dates. The listing services, the API and the forms hold to them
+# too, naming the field.
+MAX_WON = 100_000_000  # a price or a deposit, in won
+MAX_SPAN = timedelta(days=365)  # the shortest and longest booking, the notice
+MAX_REQUEST_EXPIRY = timedelta(days=30)  # how long a request waits for an answer
+# Won only, until a second currency really works (prices, payments, payouts).
+CURRENCIES = ("KRW",)
+
+
+def validate_currency(value: str) -> None:
+    if value not in CURRENCIES:
+        raise ValidationError(_("Only won (KRW) is accepted for now."), code="currency")
 
 
 class Category(models.Model):
@@ -98,17 +115,26 @@ class Listing(models.Model):
         _("pricing"), max_length=12, choices=Pricing.choices, default=Pricing.FREE
     )
     # Money: integer minor units of `currency` (KRW has none). Never floats.
-    price = models.PositiveIntegerField(_("price"), default=0)
-    deposit = models.PositiveIntegerField(_("deposit"), default=0)
-    currency = models.CharField(_("currency"), max_length=3, default="KRW")
+    price = models.PositiveIntegerField(_("price"), default=0,
+                                        validators=[MaxValueValidator(MAX_WON)])
+    deposit = models.PositiveIntegerField(_("deposit"), default=0,
+                                          validators=[MaxValueValidator(MAX_WON)])
+    currency = models.CharField(_("currency"), max_length=3, default="KRW",
+                                validators=[validate_currency])
 
-    min_duration = models.DurationField(_("shortest booking"), default=timedelta(hours=1))
-    max_duration = models.DurationField(_("longest booking"), null=True, blank=True)
+    min_duration = models.DurationField(
+        _("shortest booking"), default=timedelta(hours=1),
+        validators=[MaxValueValidator(MAX_SPAN)])
+    max_duration = models.DurationField(_("longest booking"), null=True, blank=True,
+                                        validators=[MaxValueValidator(MAX_SPAN)])
     lead_time = models.DurationField(
-        _("notice needed before a booking starts"), default=timedelta(0)
+        _("notice needed before a booking starts"), default=timedelta(0),
+        validators=[MinValueValidator(timedelta(0)), MaxValueValidator(MAX_SPAN)],
     )
     request_expiry = models.DurationField(
-        _("requests expire if unanswered after"), default=timedelta(hours=24)
+        _("requests expire if unanswered after"), default=timedelta(hours=24),
+        validators=[MinValueValidator(timedelta(minutes=1)),
+                    MaxValueValidator(MAX_REQUEST_EXPIRY)],
     )
     instant_booking = models.BooleanField(_("instant booking"), default=False)
     # Kept by the listing service with the OpeningHours rows: without hours a
@@ -129,6 +155,22 @@ class Listing(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # A moderation hold (services.listing_hide): hidden from a report queue,
+    # the listing is not active until a moderator of `held_in` (none: the
+    # city's queue) or city staff lifts the hold; its managers see why.
+    held_at = models.DateTimeField(_("on hold since"), null=True, blank=True, editable=False)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    held_in = models.ForeignKey(
+        "community_rules.Community", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="held_listings", editable=False,
+    )
+    held_reason = models.TextField(_("why it is on hold"), blank=True, max_length=2000,
+                                   editable=False)
+    # What the status was when the hold began: lifting it puts that back.
+    status_before_hold = models.CharField(max_length=10, blank=True, editable=False)
 
     # Normalised words for search (listings/search.py writes it on every
     # save through the services; never edit by hand).
@@ -157,6 +199,10 @@ class Listing(models.Model):
                 condition=models.Q(pricing="free", price=0) | ~models.Q(pricing="free"),
                 name="free_listing_has_no_price",
             ),
+            models.CheckConstraint(
+                condition=models.Q(held_at__isnull=True) | ~models.Q(status="active"),
+                name="held_listing_is_not_active",
+            ),
         ]
 
     def __str__(self):
@@ -165,6 +211,10 @@ class Listing(models.Model):
     @property
     def is_free(self) -> bool:
         return self.pricing == self.Pricing.FREE
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_at is not None
 
 
 class ListingUnit(models.Model):

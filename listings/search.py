@@ -19,9 +19,11 @@ SQLite with LIKE over the same tokens.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -39,12 +41,11 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Lower, Power, Radians, Sin, Sqrt
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from listings.models import Category, Listing
 from listings.selectors import Viewer, visible_listings
+from marketplace.dates import LOCAL, datetime_from_input
 from marketplace.errors import ValidationFailed
 
 WORD = re.compile(r"[^\W_]+")
@@ -157,22 +158,18 @@ def _flag(value) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
-def _aware(value: str, field: str, errors: dict) -> datetime | None:
-    if not value:
+def _aware(value: str, field: str, errors: dict, naive: str) -> datetime | None:
+    try:
+        return datetime_from_input(value, field=field, naive=naive)
+    except ValidationFailed as refused:
+        errors.update(refused.extra["fields"])
         return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            errors[field] = [_("Give a date and time like 2026-05-01T10:00.")]
-            return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def parse_listing_query(params) -> ListingQuery:
+def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
     """The search filters from a query string, or ValidationFailed naming
-    each bad one."""
+    each bad one. Dates without an offset are Seoul time on pages; the API
+    passes naive=REFUSE (marketplace/dates.py)."""
     get = params.get
     errors: dict[str, list[str]] = {}
     kind = get("kind") or ""
@@ -212,8 +209,8 @@ def parse_listing_query(params) -> ListingQuery:
         radius = 5.0
     if sort == "distance" and near is None and "near" not in errors:
         errors["sort"] = [_("Sorting by distance needs a point: give `near`.")]
-    start = _aware(get("available_from") or "", "available_from", errors)
-    end = _aware(get("available_to") or "", "available_to", errors)
+    start = _aware(get("available_from") or "", "available_from", errors, naive)
+    end = _aware(get("available_to") or "", "available_to", errors, naive)
     if (start is None) != (end is None) and not errors.get("available_from") and not errors.get(
             "available_to"):
         errors["available_to"] = [_("Give both the start and the end of the period.")]
@@ -246,11 +243,21 @@ def _category_ids(slug: str) -> list[int]:
         "pk", flat=True))
 
 
+# Which listings are free when is bookings' knowledge, and bookings stand
+# above listings: bookings hands search its filter at start-up
+# (bookings/apps.py), so listings never imports it.
+FreeBetween = Callable[[QuerySet[Listing], datetime, datetime], QuerySet[Listing]]
+_free_between: FreeBetween | None = None
+
+
+def provide_availability(free_between: FreeBetween) -> None:
+    global _free_between
+    _free_between = free_between
+
+
 def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
     """The active listings the viewer may see that match every filter,
     sorted, with what a card shows loaded in a fixed number of queries."""
-    from listings.availability import available_between
-
     listings = visible_listings(viewer).filter(status=Listing.Status.ACTIVE)
     if query.q:
         words = _query_words(query.q)
@@ -284,7 +291,9 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
                     .annotate(distance_km=_distance_km(lat, lng))
                     .filter(distance_km__lte=query.radius_km))
     if query.available_from is not None:
-        listings = available_between(listings, query.available_from, query.available_to)
+        if _free_between is None:
+            raise ImproperlyConfigured("Search by dates needs the bookings app installed.")
+        listings = _free_between(listings, query.available_from, query.available_to)
 
     sort = query.sort or ("relevance" if query.q else "newest")
     if sort == "relevance" and query.q:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import staffed_company_ids
-from community_rules.selectors import member_community_ids, moderated_community_ids
-from listings.models import Listing
+from community_rules.policy import moderated_community_ids
+from community_rules.selectors import member_community_ids
+from listings.models import Category, Listing
 from marketplace.errors import NotFound
 
 
@@ -91,3 +92,9 @@ def can_manage_listing(*, listing: Listing, viewer: Viewer) -> bool:
     if listing.owner_community_id is not None:
         return listing.owner_community_id in viewer.moderated_community_ids
     return listing.owner_id == viewer.user_id
+
+
+def category_names(slugs) -> dict[str, str]:
+    """{slug: name in the active language} of the categories among `slugs`
+    that exist (what the community rules name; marketplace/categories.py)."""
+    return {c.slug: c.name for c in Category.objects.filter(slug__in=list(slugs))}

@@ -84,7 +84,9 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "messaging",
+    "moderation",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -294,10 +296,20 @@ NANUM_SERVICE_FEE_PERCENT = env.int("NANUM_SERVICE_FEE_PERCENT", default=0)
 # After a return the lender has this long to report damage before the booking
 # completes by itself (and the deposit is released).
 NANUM_INSPECTION_HOURS = env.int("NANUM_INSPECTION_HOURS", default=48)
-# External calendars are fetched by the server: in production only from public
-# addresses, so a lender cannot make it probe the private network.
-NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool(
-    "NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE", default=not PRODUCTION)
+# A booking starts at most this many days ahead, and lasts at most the
+# listing's longest booking and never more than the platform's ceiling.
+NANUM_BOOKING_HORIZON_DAYS = env.int("NANUM_BOOKING_HORIZON_DAYS", default=365)
+NANUM_BOOKING_MAX_DAYS = env.int("NANUM_BOOKING_MAX_DAYS", default=90)
+# External calendars are fetched by the server, only from public addresses
+# (every redirect checked again), so a lender cannot make it probe the
+# private network. ALLOWED_ADDRESSES lets named "host:port" pairs through
+# (the tests' local servers); ALLOW_PRIVATE lets every private address in.
+NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE = env.bool("NANUM_CALENDAR_IMPORT_ALLOW_PRIVATE",
+                                               default=False)
+NANUM_CALENDAR_IMPORT_ALLOWED_ADDRESSES = env.list("NANUM_CALENDAR_IMPORT_ALLOWED_ADDRESSES",
+                                                   default=[])
+NANUM_CALENDAR_IMPORT_TIMEOUT_SECONDS = env.int("NANUM_CALENDAR_IMPORT_TIMEOUT_SECONDS",
+                                                default=10)
 
 # --- e-mail -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ api_v1 = [
     path("", include("accounts.api")),
     path("", include("community_rules.api")),
     path("", include("community_rules.api_governance")),
-    path("", include("community_rules.api_moderation")),
+    path("", include("moderation.api")),
     path("", include("listings.api")),
     path("", include("bookings.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape.

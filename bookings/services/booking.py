@@ -10,21 +10,22 @@ from django.utils.translation import gettext as _
 
 from bookings import pricing
 from bookings.models import Booking, BookingTransition
+from bookings.rules import check_booking_rules
 from bookings.selectors import listing_for_booking
 from bookings.services.waitlist import waitlist_notify_freed
+from bookings.terms import check_period, refuse
 from bookings.transitions import BORROWER, LENDER, SYSTEM, TRANSITIONS
 from community_rules import engine as rules_engine
+from community_rules import policy
 from community_rules.models import Community
 from community_rules.sanctions import late_return_record
-from listings.models import Blackout, Listing, ListingUnit
+from listings.models import Listing, ListingUnit
 from listings.selectors import Viewer, can_manage_listing
 from marketplace import events
 from marketplace.errors import (
     BookingConflict,
     Forbidden,
     InvalidTransition,
-    RuleViolation,
-    ValidationFailed,
 )
 
 S = Booking.Status
@@ -34,56 +35,25 @@ S = Booking.Status
 EXCLUSION_VIOLATION = "23P01"
 
 
-def _refuse(field: str, message: str):
-    raise ValidationFailed(message, fields={field: [message]})
-
-
-def _within_opening_hours(listing: Listing, moment: datetime) -> bool:
-    hours = list(listing.opening_hours.all())
-    if not hours:
-        return True
-    local = timezone.localtime(moment)
-    return any(
-        h.weekday == local.weekday() and h.opens <= local.time() <= h.closes for h in hours
-    )
-
-
 def _check_terms(*, listing: Listing, viewer: Viewer, start: datetime, end: datetime,
                  now: datetime) -> None:
-    """The listing's own terms: bookable, not yours, length, notice, hours,
-    blackouts."""
+    """The listing's own terms: bookable, not yours, notice, then the
+    period (horizon, length, hours, blackouts; bookings/terms.py)."""
     if can_manage_listing(listing=listing, viewer=viewer):
         raise Forbidden(_("You cannot book your own listing."))
     if listing.status != Listing.Status.ACTIVE:
-        _refuse("listing", _("This listing is not taking bookings right now."))
+        refuse("listing", _("This listing is not taking bookings right now."))
     if timezone.is_naive(start) or timezone.is_naive(end):
-        _refuse("start", _("Give the start and end with a time zone."))
+        refuse("start", _("Give the start and end with a time zone."))
     if start >= end:
-        _refuse("end", _("The end must be after the start."))
+        refuse("end", _("The end must be after the start."))
     if start < now + listing.lead_time:
         if listing.lead_time:
             hours = int(listing.lead_time.total_seconds() // 3600)
-            _refuse("start", _("This listing needs %(hours)s hours' notice before a booking "
-                               "starts.") % {"hours": hours})
-        _refuse("start", _("The start is in the past."))
-    length = end - start
-    if length < listing.min_duration:
-        _refuse("end", _("The shortest booking for this listing is %(hours)s hours.")
-                % {"hours": _hours(listing.min_duration)})
-    if listing.max_duration and length > listing.max_duration:
-        _refuse("end", _("The longest booking for this listing is %(hours)s hours.")
-                % {"hours": _hours(listing.max_duration)})
-    if not _within_opening_hours(listing, start):
-        _refuse("start", _("The lender is not open at the start time you chose."))
-    if not _within_opening_hours(listing, end):
-        _refuse("end", _("The lender is not open at the end time you chose."))
-    if Blackout.objects.filter(listing=listing, starts_at__lt=end, ends_at__gt=start).exists():
-        _refuse("start", _("The listing is not available in that period."))
-
-
-def _hours(duration) -> str:
-    hours = duration.total_seconds() / 3600
-    return f"{hours:g}"
+            refuse("start", _("This listing needs %(hours)s hours' notice before a booking "
+                              "starts.") % {"hours": hours})
+        refuse("start", _("The start is in the past."))
+    check_period(listing, start, end, now=now)
 
 
 def _booking_community(*, listing: Listing, viewer: Viewer, slug: str | None) -> Community | None:
@@ -92,7 +62,7 @@ def _booking_community(*, listing: Listing, viewer: Viewer, slug: str | None) ->
     if slug:
         community = listing.communities.filter(slug=slug).first()
         if community is None:
-            _refuse("community", _("This listing is not shared in that community."))
+            refuse("community", _("This listing is not shared in that community."))
         if community.pk not in viewer.community_ids:
             raise Forbidden(_("Only active members can book through this community."))
         return community
@@ -141,8 +111,7 @@ def lender_ids(listing: Listing) -> list[int]:
     if listing.company_id:
         return list(listing.company.staff_links.values_list("user_id", flat=True))
     if listing.owner_community_id:
-        return list(listing.owner_community.memberships.filter(
-            status="active", role__in=["moderator", "owner"]).values_list("user_id", flat=True))
+        return policy.moderator_ids(listing.owner_community)
     return [listing.owner_id]
 
 
@@ -157,10 +126,6 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
     now = timezone.now()
     _check_terms(listing=listing, viewer=viewer, start=start, end=end, now=now)
     through = _booking_community(listing=listing, viewer=viewer, slug=community)
-    violations = rules_engine.check_booking(borrower=actor, listing=listing, community=through,
-                                            start=start, end=end)
-    if violations:
-        raise RuleViolation(violations)
     terms = pricing.quote(listing, start, end)
 
     # Two people may race for the last unit. On SQLite the IMMEDIATE
@@ -169,6 +134,10 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
     for _attempt in range(listing.units.count() + 1):
         try:
             with transaction.atomic():
+                # Rules that count (active bookings, fair use) are checked
+                # here, one request at a time per borrower and community.
+                check_booking_rules(borrower=actor, listing=listing, community=through,
+                                    start=start, end=end, now=now)
                 unit = _free_unit(listing, start, end)
                 if unit is None:
                     raise BookingConflict()
@@ -254,15 +223,17 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
         fields["is_overdue"] = False
     with transaction.atomic():
         if action == "approve":
-            listing = booking.listing
-            violations = rules_engine.check_booking(
-                borrower=booking.borrower, listing=listing, community=booking.community,
-                start=booking.start, end=booking.end, booking=booking)
-            if violations:
-                raise RuleViolation(violations)
+            check_booking_rules(borrower=booking.borrower, listing=booking.listing,
+                                community=booking.community, start=booking.start,
+                                end=booking.end, booking=booking, now=now)
         booking = apply_transition(booking, action, actor=actor, note=note, **fields)
         if action == "return":
-            late_return_record(booking=booking)
+            late = late_return_record(community=booking.community, borrower=booking.borrower,
+                                      booking_id=booking.pk, end=booking.end,
+                                      returned_at=booking.returned_at)
+            if late.fee:
+                booking.late_fee = late.fee
+                booking.save(update_fields=["late_fee"])
         other = [booking.borrower_id] if side == LENDER else lender_ids(booking.listing)
         for user_id in other:
             announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")

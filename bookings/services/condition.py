@@ -36,7 +36,7 @@ def condition_report_add(*, actor, booking: Booking, stage: str, condition: str,
         raise ValidationFailed(message, fields={"photos": [message]})
     processed = []
     if photos:
-        from listings.images import process_photo
+        from marketplace.images import process_photo
 
         processed = [process_photo(upload) for upload in photos]  # refuses before any write
     report = ConditionReport.objects.create(booking=booking, stage=stage, condition=condition,

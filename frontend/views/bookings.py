@@ -1,6 +1,7 @@
 """Pages for bookings: request with the quote, my bookings, the booking's
 timeline, and the lender's calendar of a listing."""
 
+import contextlib
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import pricing, selectors
+from bookings import rules as booking_rules
 from bookings.models import Booking, ConditionReport
 from bookings.services import booking as booking_services
 from bookings.services import calendar as calendar_services
@@ -20,22 +22,30 @@ from bookings.services import extension as extension_services
 from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
-from community_rules import engine as rules_engine
-from frontend.refusals import show_refusal
+from frontend.forms import datetimes_from_form
+from frontend.refusals import refusal_shown
 from listings.selectors import Viewer, can_manage_listing, listing_get
-from marketplace.errors import BookingConflict, DomainError
+from marketplace.dates import LOCAL, datetime_from_input
+from marketplace.errors import BookingConflict, DomainError, ValidationFailed
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
-def _parse_local(value: str | None) -> datetime | None:
-    """A datetime-local field's value, in Seoul time."""
-    if not value:
-        return None
-    try:
-        return timezone.make_aware(datetime.strptime(value, DATETIME_INPUT))
-    except ValueError:
-        return None
+def _period(values, *, required: bool) -> tuple[datetime | None, datetime | None]:
+    """The start and the end a form sent, in Seoul time (None where left
+    empty and not `required`); ValidationFailed naming each one that is not
+    a date and a time."""
+    moments = datetimes_from_form(values, {"start": _("the start"), "end": _("the end")},
+                                  required=required)
+    return moments["start"], moments["end"]
+
+
+def _shown(moment: datetime | None, typed: str | None) -> str:
+    """A datetime-local field's value: the moment read, else what the person
+    typed (a refused value stays there for them to correct)."""
+    if moment is None:
+        return typed or ""
+    return timezone.localtime(moment).strftime(DATETIME_INPUT)
 
 
 def _quote_context(listing, start, end) -> dict:
@@ -49,35 +59,36 @@ def booking_new(request, pk: int):
     viewer = Viewer.of(request.user)
     listing = listing_get(listing_id=pk, viewer=viewer)
     communities = [c for c in listing.communities.all() if c.pk in viewer.community_ids]
-    default_start = (timezone.localtime() + timedelta(days=1)).replace(
-        hour=10, minute=0, second=0, microsecond=0)
-    start = _parse_local(request.POST.get("start") or request.GET.get("start")) or default_start
-    end = _parse_local(request.POST.get("end") or request.GET.get("end")) or (
-        start + timedelta(days=1))
+    values = request.POST if request.method == "POST" else request.GET
+    start = end = None
     offer_waitlist = False
-    if request.method == "POST":
-        try:
+    with refusal_shown(request) as reading:
+        # A link may leave the period out (tomorrow 10:00, for a day); a sent
+        # form must give both, and what it gives is never swapped for another.
+        start, end = _period(values, required=request.method == "POST")
+        start = start or (timezone.localtime() + timedelta(days=1)).replace(
+            hour=10, minute=0, second=0, microsecond=0)
+        end = end or start + timedelta(days=1)
+    if request.method == "POST" and reading.error is None:
+        with refusal_shown(request) as attempt:
             booking = booking_services.booking_request(
                 actor=request.user, listing_id=listing.pk, start=start, end=end,
                 community=request.POST.get("community") or None,
                 message=request.POST.get("message", ""))
-        except DomainError as error:
-            show_refusal(request, error)
-            offer_waitlist = isinstance(error, BookingConflict)
-        else:
             messages.success(request, _("Your request is sent. The lender will answer soon.")
                              if booking.status == Booking.Status.REQUESTED
                              else _("Booked! The loan is confirmed."))
             return redirect("booking-detail", booking_id=booking.pk)
+        offer_waitlist = isinstance(attempt.error, BookingConflict)
     chosen = request.POST.get("community") or request.GET.get("community")
     through = next((c for c in communities if c.slug == chosen), None) or (
         communities[0] if communities and listing.visibility != "public" else None)
     context = {
-        "rules": rules_engine.rules_that_apply(listing=listing, community=through),
+        "rules": booking_rules.rules_that_apply(listing=listing, community=through),
         "offer_waitlist": offer_waitlist,
         "listing": listing, "communities": communities, "start": start, "end": end,
-        "start_value": timezone.localtime(start).strftime(DATETIME_INPUT),
-        "end_value": timezone.localtime(end).strftime(DATETIME_INPUT),
+        "start_value": _shown(start, values.get("start")),
+        "end_value": _shown(end, values.get("end")),
         "message_text": request.POST.get("message", ""),
         **_quote_context(listing, start, end),
     }
@@ -87,22 +98,21 @@ def booking_new(request, pk: int):
 def booking_quote(request, pk: int):
     """The live quote under the request form (htmx swaps it in)."""
     listing = listing_get(listing_id=pk, viewer=Viewer.of(request.user))
-    context = {"listing": listing, **_quote_context(
-        listing, _parse_local(request.GET.get("start")), _parse_local(request.GET.get("end")))}
+    start = end = None
+    with contextlib.suppress(ValidationFailed):  # no price until both read
+        start, end = _period(request.GET, required=False)
+    context = {"listing": listing, **_quote_context(listing, start, end)}
     return render(request, "bookings/_quote.html", context)
 
 
 @login_required
 @require_POST
 def waitlist_new(request, pk: int):
-    start, end = _parse_local(request.POST.get("start")), _parse_local(request.POST.get("end"))
-    try:
+    with refusal_shown(request):
+        start, end = _period(request.POST, required=False)
         if start is None or end is None:
             raise DomainError(_("Choose a valid period to wait for."))
         waitlist_services.waitlist_join(actor=request.user, listing_id=pk, start=start, end=end)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("You are on the waitlist: we will tell you as soon as a "
                                     "unit frees up in that period."))
     return redirect("booking-new", pk=pk)
@@ -154,12 +164,9 @@ def _back_to(booking_id: int):
 @require_POST
 def booking_action(request, booking_id: int, action: str):
     booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
-    try:
+    with refusal_shown(request):
         booking_services.booking_act(actor=request.user, booking=booking, action=action,
                                      note=request.POST.get("note", ""))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("Done: the booking is now “%(status)s”.") % {
             "status": Booking.objects.get(pk=booking.pk).get_status_display()})
     return redirect(request.POST.get("next") or reverse("booking-detail", args=[booking.pk]))
@@ -169,14 +176,11 @@ def booking_action(request, booking_id: int, action: str):
 @require_POST
 def condition_report_new(request, booking_id: int):
     booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
-    try:
+    with refusal_shown(request):
         condition_services.condition_report_add(
             actor=request.user, booking=booking, stage=request.POST.get("stage", ""),
             condition=request.POST.get("condition", ""), note=request.POST.get("note", ""),
             photos=request.FILES.getlist("photos"))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("The condition is recorded."))
     return _back_to(booking.pk)
 
@@ -189,12 +193,9 @@ def review_new(request, booking_id: int):
         rating = int(request.POST.get("rating", "0"))
     except ValueError:
         rating = 0
-    try:
+    with refusal_shown(request):
         review_services.review_create(actor=request.user, booking=booking, rating=rating,
                                       text=request.POST.get("text", ""))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("Thank you. Your review appears when the other side has "
                                     "written theirs, or in 14 days."))
     return _back_to(booking.pk)
@@ -204,15 +205,13 @@ def review_new(request, booking_id: int):
 @require_POST
 def extension_new(request, booking_id: int):
     booking = selectors.booking_get(booking_id=booking_id, viewer=Viewer.of(request.user))
-    new_end = _parse_local(request.POST.get("new_end"))
-    try:
+    with refusal_shown(request):
+        new_end = datetime_from_input(request.POST.get("new_end"), field="new_end",
+                                      label=_("the new end"), naive=LOCAL)
         if new_end is None:
             raise DomainError(_("Choose the new end date and time."))
         extension_services.extension_request(actor=request.user, booking=booking,
                                              new_end=new_end)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("Your request for more time is sent to the lender."))
     return _back_to(booking.pk)
 
@@ -222,11 +221,9 @@ def extension_new(request, booking_id: int):
 def extension_decide(request, extension_id: int, decision: str):
     extension = selectors.extension_get(extension_id=extension_id,
                                         viewer=Viewer.of(request.user))
-    try:
+    with refusal_shown(request):
         extension_services.extension_decide(actor=request.user, extension=extension,
                                             approve=decision == "approve")
-    except DomainError as error:
-        show_refusal(request, error)
     return _back_to(extension.booking_id)
 
 
@@ -240,39 +237,19 @@ def listing_calendar(request, pk: int):
         messages.error(request, _("Only the lender can see this listing's calendar."))
         return redirect("home")
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             calendar_services.calendar_import_set(actor=request.user, listing=listing,
                                                   url=request.POST.get("import_url", "").strip())
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
             messages.success(request, _("The external calendar is saved."))
         return redirect("listing-calendar", pk=listing.pk)
     feed = calendar_services.calendar_feed_get_or_create(actor=request.user, listing=listing)
-    today = timezone.localdate()
-    days = [today + timedelta(days=n) for n in range(28)]
-    first = timezone.make_aware(datetime.combine(days[0], datetime.min.time()))
-    last = first + timedelta(days=28)
-    bookings = list(
-        Booking.objects.filter(listing=listing, status__in=calendar_services.SHOWN,
-                               start__lt=last, end__gt=first)
-        .select_related("borrower__profile", "unit").order_by("start"))
-    blackouts = list(listing.blackouts.filter(starts_at__lt=last, ends_at__gt=first))
-    rows = []
-    for unit in listing.units.filter(is_active=True):
-        cells = []
-        for day in days:
-            start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
-            end = start + timedelta(days=1)
-            held = [b for b in bookings if b.unit_id == unit.pk and b.start < end
-                    and b.end > start]
-            closed = any(b.starts_at < end and b.ends_at > start for b in blackouts)
-            cells.append({"day": day, "bookings": held, "closed": closed})
-        rows.append({"unit": unit, "cells": cells})
+    calendar = selectors.lender_calendar(listing=listing, first_day=timezone.localdate(),
+                                         days=28, statuses=calendar_services.SHOWN)
     feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
     return render(request, "bookings/calendar.html", {
-        "listing": listing, "days": days, "rows": rows, "feed": feed, "feed_url": feed_url,
-        "upcoming": [b for b in bookings if b.end >= timezone.now()],
+        "listing": listing, "days": calendar["days"], "rows": calendar["rows"], "feed": feed,
+        "feed_url": feed_url,
+        "upcoming": [b for b in calendar["bookings"] if b.end >= timezone.now()],
     })
 
 

@@ -11,17 +11,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community_rules import selectors, services
+from community_rules import policy, selectors, services
 from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership
-from frontend.refusals import show_refusal
+from frontend.refusals import refusal_shown
 from listings.models import Listing
 from listings.selectors import Viewer, visible_listings
-from marketplace.errors import DomainError, Forbidden, ValidationFailed
+from marketplace.dates import LOCAL, datetime_from_input
+from marketplace.errors import Forbidden, ValidationFailed
 
 LIST_PAGE = 24
 MEMBERS_PAGE = 50
@@ -42,7 +42,7 @@ def community_list(request):
 def community_create(request):
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             community = services.community_create(
                 actor=request.user, name=values.get("name", ""),
                 description=values.get("description", ""),
@@ -50,9 +50,6 @@ def community_create(request):
                 join_policy=values.get("join_policy", Community.JoinPolicy.OPEN),
                 visibility=values.get("visibility", Community.Visibility.PUBLIC),
                 governance=values.get("governance", Community.Governance.MODERATED))
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
             messages.success(request, _("Your community is ready. You are its owner."))
             return redirect("community-detail", slug=community.slug)
     return render(request, "communities/new.html", {
@@ -74,7 +71,7 @@ def community_detail(request, slug: str):
     return render(request, "communities/detail.html", {
         "community": community, "membership": membership, "listings": listings,
         "member_count": selectors.member_count(community=community),
-        "is_moderator": membership is not None and membership.is_moderator,
+        "is_moderator": policy.is_moderator(user=request.user, community=community),
         "suspension_over": membership is not None and services.suspension_over(membership),
         "rules": community.rules.all(),
     })
@@ -84,14 +81,15 @@ def community_detail(request, slug: str):
 @require_POST
 def community_join(request, slug: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
-    try:
+    with refusal_shown(request):
         membership = services.community_join(actor=request.user, community=community)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("Welcome! You are a member now.")
-                         if membership.status == Membership.Status.ACTIVE
-                         else _("Your request is sent to the moderators."))
+        if membership.status == Membership.Status.SUSPENDED:
+            messages.warning(request, _("You are a member again, but the suspension you "
+                                        "were given here is still in force."))
+        else:
+            messages.success(request, _("Welcome! You are a member now.")
+                             if membership.status == Membership.Status.ACTIVE
+                             else _("Your request is sent to the moderators."))
     return redirect("community-detail", slug=community.slug)
 
 
@@ -100,16 +98,14 @@ def community_join(request, slug: str):
 def community_leave(request, slug: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
     membership = selectors.membership_get(community=community, user=request.user)
-    try:
+    with refusal_shown(request):
         services.community_leave(actor=request.user, community=community)
-    except DomainError as error:
-        show_refusal(request, error)
-        return redirect("community-detail", slug=community.slug)
-    if membership is not None and membership.status == Membership.Status.PENDING:
-        messages.success(request, _("Your request to join is withdrawn."))
-        return redirect("community-detail", slug=community.slug)
-    messages.success(request, _("You left %(name)s.") % {"name": community.name})
-    return redirect("community-list")
+        if membership is not None and membership.status == Membership.Status.PENDING:
+            messages.success(request, _("Your request to join is withdrawn."))
+            return redirect("community-detail", slug=community.slug)
+        messages.success(request, _("You left %(name)s.") % {"name": community.name})
+        return redirect("community-list")
+    return redirect("community-detail", slug=community.slug)
 
 
 def community_members(request, slug: str):
@@ -121,11 +117,10 @@ def community_members(request, slug: str):
         status=Membership.Status.PENDING)
     page = Paginator(members, MEMBERS_PAGE).get_page(request.GET.get("page"))
     for member in page:
-        # The controls the services would accept: owners manage everyone but
-        # owners (and themselves); moderators manage plain members.
-        member.manageable = is_moderator and member.user_id != request.user.pk and (
-            member.role == Membership.Role.MEMBER
-            or (is_owner and member.role == Membership.Role.MODERATOR))
+        # The controls the services would accept (community_rules.policy):
+        # owners manage everyone but owners (and themselves); moderators
+        # manage plain members.
+        member.manageable = is_moderator and policy.may_act_on(actor=mine, target=member)
     return render(request, "communities/members.html", {
         "community": community, "membership": mine, "page": page,
         "is_moderator": is_moderator, "is_owner": is_owner,
@@ -138,14 +133,8 @@ def community_members(request, slug: str):
 
 def _suspension_end(value: str) -> datetime | None:
     """The end of a suspension from a datetime-local field, in Seoul time."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(fields={"suspended_until": [
-            _("Give the end of the suspension as a date and a time.")]}) from None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return datetime_from_input(value, field="suspended_until",
+                               label=_("the end of the suspension"), naive=LOCAL)
 
 
 # The plain buttons of the members page, as a status each.
@@ -158,7 +147,7 @@ STATUS_BUTTONS = {"suspend": Membership.Status.SUSPENDED, "ban": Membership.Stat
 def member_action(request, slug: str, user_id: int, action: str):
     community = selectors.community_get(slug=slug, viewer=request.user)
     reason = request.POST.get("reason", "")
-    try:
+    with refusal_shown(request):
         membership = selectors.member_get(community=community, user_id=user_id)
         name = membership.user.display_name
         if action == "approve":
@@ -190,9 +179,6 @@ def member_action(request, slug: str, user_id: int, action: str):
                     else _("Nothing changed."))
         else:
             raise ValidationFailed(_("That is not something this page can do."))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, done % {"name": name})
     return redirect("community-members", slug=community.slug)
 
@@ -201,7 +187,7 @@ def member_action(request, slug: str, user_id: int, action: str):
 def community_invite(request, slug: str):
     """Moderators make an invite link here."""
     community = selectors.community_get(slug=slug, viewer=request.user)
-    if not selectors.is_moderator(community=community, user=request.user):
+    if not policy.is_moderator(user=request.user, community=community):
         raise Forbidden(_("Only the community's moderators can make invite links."))
     link = invite = None
     if request.method == "POST":
@@ -209,11 +195,8 @@ def community_invite(request, slug: str):
             days = int(request.POST.get("days", 7))
         except ValueError:
             days = 0
-        try:
+        with refusal_shown(request):
             token = services.invite_create(actor=request.user, community=community, days=days)
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
             invite = services.invite_check(token=token, community=community)
             link = request.build_absolute_uri(reverse("community-invite-accept",
                                                       args=[token]))
@@ -229,14 +212,12 @@ def invite_accept(request, token: str):
     community, _invite = selectors.community_get_by_invite(invite_token=token)
     invite = services.invite_check(token=token, community=community)
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             services.community_join(actor=request.user, community=community,
                                     invite_token=token)
-        except DomainError as error:
-            show_refusal(request, error)
-            return redirect("community-invite-accept", token=token)
-        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
-        return redirect("community-detail", slug=community.slug)
+            messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+            return redirect("community-detail", slug=community.slug)
+        return redirect("community-invite-accept", token=token)
     return render(request, "communities/accept.html", {
         "community": community, "invite": invite,
         "membership": selectors.membership_get(community=community, user=request.user)})

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.models import CompanyStaff, User
 from bookings.selectors import rating_summary
-from frontend.refusals import show_refusal
+from frontend.refusals import refusal_shown
 from listings.selectors import Viewer, visible_listings
-from marketplace.errors import DomainError, Forbidden
+from marketplace.errors import Forbidden
 
 DIRECTORY_PAGE = 24
 LISTINGS_SHOWN = 24
@@ -34,15 +34,12 @@ def company_list(request):
 def company_create(request):
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             company = services.company_create(
                 actor=request.user, name=values.get("name", ""),
                 registration_number=values.get("registration_number", ""),
                 description=values.get("description", ""), website=values.get("website", ""),
                 logo=request.FILES.get("logo"))
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
             messages.success(request, _("Your company is registered, and you are its admin. "
                                         "The city's staff will verify it."))
             return redirect("company-detail", slug=company.slug)
@@ -70,7 +67,7 @@ def company_edit(request, slug: str):
     if not selectors.is_company_staff(company=company, user=request.user, admin=True):
         raise Forbidden(_("Only the company's admins can do that."))
     if request.method == "POST":
-        try:
+        with refusal_shown(request):
             if request.POST.get("form") == "staff":
                 link = services.company_staff_add(
                     actor=request.user, company=company, email=request.POST.get("email", ""),
@@ -86,8 +83,6 @@ def company_edit(request, slug: str):
                     changes["logo"] = None
                 services.company_update(actor=request.user, company=company, **changes)
                 messages.success(request, _("Saved."))
-        except DomainError as error:
-            show_refusal(request, error)
         return redirect("company-edit", slug=company.slug)
     return render(request, "companies/edit.html", {
         "company": company, "staff": selectors.company_staff_list(company),
@@ -99,11 +94,8 @@ def company_edit(request, slug: str):
 def company_staff_remove(request, slug: str, user_id: int):
     company = selectors.company_get(slug=slug)
     person = get_object_or_404(User, pk=user_id)
-    try:
+    with refusal_shown(request):
         services.company_staff_remove(actor=request.user, company=company, user=person)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("%(name)s is no longer on the staff.") % {
             "name": person.display_name})
     if selectors.is_company_staff(company=company, user=request.user, admin=True):
@@ -115,11 +107,8 @@ def company_staff_remove(request, slug: str, user_id: int):
 @require_POST
 def company_verify(request, slug: str):
     company = selectors.company_get(slug=slug)
-    try:
+    with refusal_shown(request):
         services.company_verify(actor=request.user, company=company)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("%(name)s is a verified share company.") % {
             "name": company.name})
     return redirect("company-detail", slug=company.slug)
@@ -129,11 +118,8 @@ def company_verify(request, slug: str):
 @require_POST
 def company_unverify(request, slug: str):
     company = selectors.company_get(slug=slug)
-    try:
+    with refusal_shown(request):
         services.company_unverify(actor=request.user, company=company)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("The verification of %(name)s is withdrawn.") % {
             "name": company.name})
     return redirect("company-detail", slug=company.slug)

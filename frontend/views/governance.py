@@ -1,8 +1,6 @@
 """Pages of a community's self-government: its charter, proposals with a
 live tally, the rule history and the moderators' dashboard."""
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,55 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community_rules import governance, moderation
-from community_rules.models import (
-    Complaint,
-    Membership,
-    MembershipEvent,
-    ModerationLog,
-    Proposal,
-    Report,
-    Sanction,
-)
+from community_rules import governance
+from community_rules.models import Proposal, Sanction
 from community_rules.rule_types import REGISTRY, describe
-from community_rules.selectors import community_get, membership_get
-from frontend.refusals import show_refusal
-from marketplace.errors import DomainError, Forbidden
-
-# The rule types a proposal form offers, with the params each needs.
-RULE_FORM_FIELDS = {
-    "max_loan_duration": ["days"],
-    "max_active_bookings_per_member": ["count"],
-    "fair_use": ["days_per_30", "min_gap_hours"],
-    "min_membership_age_days": ["days"],
-    "members_only": [],
-    "requires_approval": [],
-    "deposit_required": ["minimum"],
-    "price_cap": ["per_day"],
-    "pickup_hours": ["from", "to"],
-    "max_listings_per_member": ["count"],
-    "late_return": ["strike", "fee_per_day"],
-    "strikes_before_suspension": ["strikes", "days"],
-    "blocked_when_overdue": [],
-}
-
-
-def _params_from(post, rule_type: str) -> dict:
-    params = {}
-    for name in RULE_FORM_FIELDS.get(rule_type, []):
-        raw = post.get(f"param_{name}", "").strip()
-        if raw == "":
-            continue
-        if name in ("from", "to"):
-            params[name] = raw
-        elif name == "strike":
-            params[name] = raw in ("on", "true", "1")
-        else:
-            try:
-                params[name] = int(raw)
-            except ValueError:
-                params[name] = raw  # the rule's own check explains the mistake
-    return params
+from community_rules.selectors import community_get, membership_get, moderator_dashboard
+from frontend.refusals import refusal_shown
+from frontend.rule_forms import params_from, rule_type_forms
+from listings.services.listing import listing_unhide
+from marketplace.dates import LOCAL, datetime_from_input
+from moderation import selectors as moderation_selectors
+from moderation import services as moderation
+from moderation.models import Report
 
 
 def charter(request, slug: str):
@@ -69,7 +29,7 @@ def charter(request, slug: str):
     open_proposals = community.proposals.filter(status=Proposal.Status.OPEN)
     return render(request, "governance/charter.html", {
         "community": community, "membership": membership, "rules": rules,
-        "open_proposals": open_proposals, "rule_types": RULE_FORM_FIELDS,
+        "open_proposals": open_proposals, "rule_types": rule_type_forms(),
         "is_moderator": membership is not None and membership.is_moderator,
         "is_member": membership is not None and membership.is_active,
     })
@@ -80,12 +40,9 @@ def charter(request, slug: str):
 def rule_new(request, slug: str):
     community = community_get(slug=slug, viewer=request.user)
     rule_type = request.POST.get("type", "")
-    try:
+    with refusal_shown(request):
         governance.rule_add(actor=request.user, community=community, type=rule_type,
-                            params=_params_from(request.POST, rule_type))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
+                            params=params_from(request.POST, rule_type))
         messages.success(request, _("The rule is in force."))
     return redirect("community-charter", slug=community.slug)
 
@@ -95,11 +52,8 @@ def rule_new(request, slug: str):
 def rule_delete(request, slug: str, rule_id: int):
     community = community_get(slug=slug, viewer=request.user)
     rule = get_object_or_404(community.rules, pk=rule_id)
-    try:
+    with refusal_shown(request):
         governance.rule_remove(actor=request.user, rule=rule)
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("The rule is removed."))
     return redirect("community-charter", slug=community.slug)
 
@@ -107,29 +61,22 @@ def rule_delete(request, slug: str, rule_id: int):
 @login_required
 def proposal_new(request, slug: str):
     community = community_get(slug=slug, viewer=request.user)
+    values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        action = request.POST.get("action", "add")
         rule_type = request.POST.get("type", "")
-        closes_at = None
-        if request.POST.get("closes_at"):
-            try:
-                closes_at = timezone.make_aware(
-                    datetime.strptime(request.POST["closes_at"], "%Y-%m-%dT%H:%M"))
-            except ValueError:
-                closes_at = None
-        try:
+        with refusal_shown(request):
+            closes_at = datetime_from_input(request.POST.get("closes_at"), field="closes_at",
+                                            label=_("the close of the vote"), naive=LOCAL)
             proposal = governance.proposal_create(
-                actor=request.user, community=community, action=action, rule_type=rule_type,
-                params=_params_from(request.POST, rule_type),
+                actor=request.user, community=community,
+                action=request.POST.get("action", "add"), rule_type=rule_type,
+                params=params_from(request.POST, rule_type),
                 rule_id=int(request.POST["rule_id"]) if request.POST.get("rule_id") else None,
                 closes_at=closes_at, reason=request.POST.get("reason", ""))
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
             messages.success(request, _("Your proposal is open for votes."))
             return redirect("proposal-detail", proposal_id=proposal.pk)
     return render(request, "governance/proposal_new.html", {
-        "community": community, "rule_types": RULE_FORM_FIELDS,
+        "community": community, "rule_types": rule_type_forms(values), "values": values,
         "rules": [(rule, describe(rule.type, rule.params)) for rule in community.rules.all()],
     })
 
@@ -172,12 +119,9 @@ def proposal_tally(request, proposal_id: int):
 @require_POST
 def proposal_vote(request, proposal_id: int):
     proposal = _proposal_for(request, proposal_id)
-    try:
+    with refusal_shown(request):
         governance.vote_cast(actor=request.user, proposal=proposal,
                              choice=request.POST.get("choice", ""))
-    except DomainError as error:
-        show_refusal(request, error)
-    else:
         messages.success(request, _("Your vote is counted. You can change it until the vote "
                                     "closes."))
     return redirect("proposal-detail", proposal_id=proposal.pk)
@@ -194,23 +138,13 @@ def history(request, slug: str):
 @login_required
 def dashboard(request, slug: str):
     community = community_get(slug=slug, viewer=request.user)
-    membership = membership_get(community=community, user=request.user)
-    if membership is None or not membership.is_moderator:
-        raise Forbidden(_("Only moderators see the dashboard."))
     return render(request, "governance/dashboard.html", {
         "community": community,
-        "pending": community.memberships.filter(status=Membership.Status.PENDING)
-        .select_related("user__profile"),
-        "reports": moderation.report_queue(viewer=request.user, community=community),
-        "sanctions": Sanction.objects.filter(community=community)
-        .select_related("user__profile", "given_by__profile")[:50],
-        "complaints": Complaint.objects.filter(booking__community=community,
-                                               status=Complaint.Status.OPEN)
-        .select_related("booking__listing", "raised_by__profile"),
-        "log": ModerationLog.objects.filter(community=community)
-        .select_related("actor__profile")[:100],
-        "membership_events": MembershipEvent.objects.filter(community=community)
-        .select_related("actor__profile", "user__profile")[:50],
+        **moderator_dashboard(community=community, viewer=request.user),
+        "reports": moderation_selectors.report_queue(viewer=request.user, community=community),
+        "complaints": moderation_selectors.complaints_open(community=community,
+                                                           viewer=request.user),
+        "held": moderation_selectors.held_listings(community=community, viewer=request.user),
         "outcomes": Report.Outcome.choices,
         "sanction_kinds": Sanction.Kind.choices,
     })
@@ -221,15 +155,30 @@ def dashboard(request, slug: str):
 def report_handle(request, slug: str, report_id: int):
     community = community_get(slug=slug, viewer=request.user)
     report = get_object_or_404(Report, pk=report_id, community=community)
-    until = None
-    if request.POST.get("until"):
-        until = timezone.make_aware(datetime.strptime(request.POST["until"], "%Y-%m-%d"))
-    try:
+    with refusal_shown(request):
+        # A date field: the suspension ends as that day begins, in Seoul.
+        until = datetime_from_input(request.POST.get("until"), field="until",
+                                    label=_("the end of the suspension"), naive=LOCAL,
+                                    date_only=True)
         moderation.report_handle(actor=request.user, report=report,
                                  outcome=request.POST.get("outcome", ""),
                                  note=request.POST.get("note", ""), until=until)
-    except DomainError as error:
-        show_refusal(request, error)
+        messages.success(request, _("The report is handled."))
+    return redirect("community-dashboard", slug=community.slug)
+
+
+@login_required
+@require_POST
+def listing_unhold(request, slug: str, listing_id: int):
+    """A moderator lifts the hold their community's queue put on a listing."""
+    community = community_get(slug=slug, viewer=request.user)
+    with refusal_shown(request):
+        listing = moderation_selectors.held_listing_get(listing_id=listing_id,
+                                                        viewer=request.user)
+        listing_unhide(actor=request.user, listing=listing,
+                       reason=request.POST.get("reason", ""))
+        messages.success(request, _("The hold on “%(title)s” is lifted.") % {
+            "title": listing.title})
     return redirect("community-dashboard", slug=community.slug)
 
 
@@ -243,6 +192,8 @@ urlpatterns = [
     path("communities/<slug:slug>/moderation/", dashboard, name="community-dashboard"),
     path("communities/<slug:slug>/moderation/reports/<int:report_id>/", report_handle,
          name="community-report-handle"),
+    path("communities/<slug:slug>/moderation/holds/<int:listing_id>/lift/", listing_unhold,
+         name="community-listing-unhide"),
     path("proposals/<int:proposal_id>/", proposal_detail, name="proposal-detail"),
     path("proposals/<int:proposal_id>/tally/", proposal_tally, name="proposal-tally"),
     path("proposals/<int:proposal_id>/vote/", proposal_vote, name="proposal-vote"),

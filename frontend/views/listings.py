@@ -17,16 +17,18 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ShareCompany
 from bookings import pricing
+from bookings.availability import unit_availability
 from bookings.selectors import rating_summary
+from community_rules import policy
 from community_rules.models import Community
 from community_rules.rule_types import describe
-from frontend.refusals import show_refusal
-from listings.availability import unit_availability
-from listings.models import Category, Listing, ListingPhoto
+from frontend.forms import datetimes_from_form
+from frontend.refusals import refusal_shown
+from listings.models import MAX_SPAN, MAX_WON, Category, Listing, ListingPhoto
 from listings.selectors import Viewer, can_manage_listing, listing_get, managed_q
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
-from marketplace.errors import DomainError, Forbidden
+from marketplace.errors import DomainError, Forbidden, ValidationFailed
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -44,8 +46,10 @@ class ListingForm(forms.Form):
     condition = forms.ChoiceField(label=gettext_lazy("Condition"), required=False,
                                   choices=[("", "—"), *Listing.Condition.choices])
     pricing = forms.ChoiceField(label=gettext_lazy("Pricing"), choices=Listing.Pricing.choices)
-    price = forms.IntegerField(label=gettext_lazy("Price (won)"), min_value=0, initial=0)
-    deposit = forms.IntegerField(label=gettext_lazy("Deposit (won)"), min_value=0, initial=0)
+    price = forms.IntegerField(label=gettext_lazy("Price (won)"), min_value=0,
+                               max_value=MAX_WON, initial=0)
+    deposit = forms.IntegerField(label=gettext_lazy("Deposit (won)"), min_value=0,
+                                 max_value=MAX_WON, initial=0)
     units = forms.IntegerField(label=gettext_lazy("How many (identical units)"), min_value=1,
                                max_value=100, initial=1)
     visibility = forms.ChoiceField(label=gettext_lazy("Who sees it"),
@@ -68,9 +72,9 @@ class ListingForm(forms.Form):
     instant_booking = forms.BooleanField(label=gettext_lazy("Instant booking (no approval)"),
                                          required=False)
     min_hours = forms.FloatField(label=gettext_lazy("Shortest booking (hours)"), min_value=0.25,
-                                 initial=1)
+                                 max_value=MAX_SPAN / timedelta(hours=1), initial=1)
     max_hours = forms.FloatField(label=gettext_lazy("Longest booking (hours)"), required=False,
-                                 min_value=0.25)
+                                 min_value=0.25, max_value=MAX_SPAN / timedelta(hours=1))
     cancellation_policy = forms.ChoiceField(label=gettext_lazy("Cancellation policy"),
                                             choices=Listing.CancellationPolicy.choices)
     # Rendered here; the files are read from request.FILES and checked by
@@ -94,9 +98,7 @@ class ListingForm(forms.Form):
             (c.slug, c.name) for c in Community.objects.filter(shared).distinct()]
         self.fields["company"].choices = [("", gettext_lazy("Me"))] + [
             (c.slug, c.name) for c in ShareCompany.objects.filter(staff_links__user=user)]
-        moderated = Community.objects.filter(
-            memberships__user=user, memberships__status="active",
-            memberships__role__in=["moderator", "owner"])
+        moderated = Community.objects.filter(pk__in=policy.moderated_community_ids(user))
         self.fields["owner_community"].choices = [("", "—")] + [
             (c.slug, c.name) for c in moderated]
         if not moderated:
@@ -134,14 +136,6 @@ def _initial(listing: Listing) -> dict:
         "cancellation_policy": listing.cancellation_policy,
         "status": listing.status,
     }
-
-
-def _show_errors(request, form, error: DomainError) -> None:
-    for field, field_messages in (error.extra.get("fields") or {}).items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.extra.get("fields"):
-        show_refusal(request, error)
 
 
 def _save_photos(request, listing: Listing) -> None:
@@ -196,12 +190,9 @@ def listing_detail(request, pk: int):
 def listing_create(request):
     form = ListingForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             listing = listing_services.listing_create(actor=request.user,
                                                       **form.service_arguments())
-        except DomainError as error:
-            _show_errors(request, form, error)
-        else:
             _save_photos(request, listing)
             messages.success(request, _("Your listing is up. Neighbours can find it now."))
             return redirect("listing-detail", pk=listing.pk)
@@ -221,11 +212,8 @@ def listing_edit(request, pk: int):
         arguments = form.service_arguments()
         arguments.pop("company", None)  # who lends it does not change
         arguments.pop("owner_community", None)
-        try:
+        with refusal_shown(request, form=form):
             listing_services.listing_update(actor=request.user, listing=listing, **arguments)
-        except DomainError as error:
-            _show_errors(request, form, error)
-        else:
             _save_photos(request, listing)
             messages.success(request, _("Saved."))
             return redirect("listing-detail", pk=listing.pk)
@@ -236,13 +224,11 @@ def listing_edit(request, pk: int):
 @require_POST
 def listing_archive(request, pk: int):
     listing = listing_get(listing_id=pk, viewer=Viewer.of(request.user))
-    try:
+    with refusal_shown(request):
         listing_services.listing_archive(actor=request.user, listing=listing)
-    except DomainError as error:
-        show_refusal(request, error)
-        return redirect("listing-detail", pk=pk)
-    messages.success(request, _("The listing is archived."))
-    return redirect("my-listings")
+        messages.success(request, _("The listing is archived."))
+        return redirect("my-listings")
+    return redirect("listing-detail", pk=pk)
 
 
 def _managed_listing(request, pk: int) -> Listing:
@@ -257,35 +243,41 @@ def _managed_listing(request, pk: int) -> Listing:
 def listing_hours(request, pk: int):
     """Weekly opening hours and blackout periods: when it can be had."""
     listing = _managed_listing(request, pk)
-    if request.method == "POST":
-        try:
-            if request.POST.get("form") == "blackout":
-                starts = timezone.make_aware(datetime.strptime(request.POST["starts_at"],
-                                                               "%Y-%m-%dT%H:%M"))
-                ends = timezone.make_aware(datetime.strptime(request.POST["ends_at"],
-                                                             "%Y-%m-%dT%H:%M"))
-                listing_services.listing_blackout_add(actor=request.user, listing=listing,
-                                                      starts_at=starts, ends_at=ends,
-                                                      reason=request.POST.get("reason", ""))
-            else:
-                hours = [{"weekday": day, "opens": request.POST[f"opens_{day}"],
-                          "closes": request.POST[f"closes_{day}"]}
-                         for day in range(7)
-                         if request.POST.get(f"open_{day}") and request.POST.get(f"opens_{day}")]
-                listing_services.listing_update(actor=request.user, listing=listing,
-                                                opening_hours=hours)
-        except (KeyError, ValueError):
-            messages.error(request, _("Give dates and times in full."))
-        except DomainError as error:
-            show_refusal(request, error)
-        else:
+    typed = {}
+    if request.method == "POST" and request.POST.get("form") == "blackout":
+        with refusal_shown(request):
+            period = datetimes_from_form(request.POST, {
+                "starts_at": _("the start of the blackout"),
+                "ends_at": _("the end of the blackout")}, required=True)
+            listing_services.listing_blackout_add(actor=request.user, listing=listing,
+                                                  starts_at=period["starts_at"],
+                                                  ends_at=period["ends_at"],
+                                                  reason=request.POST.get("reason", ""))
+            messages.success(request, _("Saved."))
+            return redirect("listing-hours", pk=pk)
+        typed = request.POST  # refused: the form again, as typed, to correct
+    elif request.method == "POST":
+        with refusal_shown(request):
+            _opening_hours_save(request, listing)
             messages.success(request, _("Saved."))
         return redirect("listing-hours", pk=pk)
     by_day = {h.weekday: h for h in listing.opening_hours.all()}
     days = [{"number": n, "name": WEEKDAYS[n], "hours": by_day.get(n)} for n in range(7)]
     blackouts = listing.blackouts.filter(ends_at__gte=timezone.now())
     return render(request, "listings/hours.html", {"listing": listing, "days": days,
-                                                    "blackouts": blackouts})
+                                                    "blackouts": blackouts, "typed": typed})
+
+
+def _opening_hours_save(request, listing: Listing) -> None:
+    try:
+        hours = [{"weekday": day, "opens": request.POST[f"opens_{day}"],
+                  "closes": request.POST[f"closes_{day}"]}
+                 for day in range(7)
+                 if request.POST.get(f"open_{day}") and request.POST.get(f"opens_{day}")]
+        listing_services.listing_update(actor=request.user, listing=listing,
+                                        opening_hours=hours)
+    except (KeyError, ValueError):
+        raise ValidationFailed(_("Give dates and times in full.")) from None
 
 
 @login_required
@@ -302,10 +294,8 @@ def blackout_remove(request, pk: int, blackout_id: int):
 def photo_remove(request, pk: int, photo_id: int):
     photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=photo_id,
                               listing_id=pk)
-    try:
+    with refusal_shown(request):
         photo_services.listing_photo_remove(actor=request.user, photo=photo)
-    except DomainError as error:
-        show_refusal(request, error)
     return redirect("listing-edit", pk=pk)
 
 

@@ -4,18 +4,33 @@ sentence the person understands."""
 
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ShareCompany
 from accounts.selectors import is_company_staff
-from community_rules import engine as rules_engine
+from community_rules import policy
 from community_rules.models import Community
-from community_rules.selectors import active_community_ids, moderated_community_ids
-from listings.models import Blackout, Category, Listing, ListingUnit, OpeningHours
+from community_rules.policy import moderated_community_ids
+from community_rules.sanctions import moderation_log_record
+from community_rules.selectors import active_community_ids
+from listings.models import (
+    CURRENCIES,
+    MAX_SPAN,
+    MAX_WON,
+    Blackout,
+    Category,
+    Listing,
+    ListingUnit,
+    OpeningHours,
+)
+from listings.rules import check_listing_rules
 from listings.search import search_tokens_for
 from listings.selectors import Viewer, can_manage_listing, visible_listings
-from marketplace.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+from marketplace import events
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 EDITABLE = {
     "title", "description", "kind", "category", "condition", "pricing", "price", "deposit",
@@ -66,13 +81,15 @@ def _check(listing: Listing, *, units: int, community_slugs, opening_hours, erro
         value = getattr(listing, field)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             errors.add(field, _("Give a whole number of won, 0 or more."))
+        elif value > MAX_WON:
+            errors.add(field, _("Give at most %(most)s won.") % {"most": f"{MAX_WON:,}"})
     if listing.pricing == Listing.Pricing.FREE and listing.price:
         errors.add("price", _("A free listing has no price."))
     if listing.pricing != Listing.Pricing.FREE and not listing.price:
         errors.add("price", _("Give the price, or make the listing free."))
-    if not (isinstance(listing.currency, str) and len(listing.currency) == 3
-            and listing.currency.isalpha() and listing.currency.isupper()):
-        errors.add("currency", _("Give a three-letter currency code such as KRW."))
+    if listing.currency not in CURRENCIES:
+        errors.add("currency", _("Prices are in won (KRW) only for now: other currencies "
+                                 "cannot be paid yet."))
     if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
         errors.add("units", _("Between 1 and 100 units."))
     if (listing.lat is None) != (listing.lng is None):
@@ -82,11 +99,21 @@ def _check(listing: Listing, *, units: int, community_slugs, opening_hours, erro
         errors.add("lat", _("That point is not on Earth."))
     if listing.min_duration <= timedelta(0):
         errors.add("min_duration", _("The shortest booking must be longer than zero."))
+    ceiling = timedelta(days=settings.NANUM_BOOKING_MAX_DAYS)
+    if listing.min_duration > ceiling:
+        errors.add("min_duration", _("No booking may last more than %(days)s days, so the "
+                                     "shortest booking must be at most that.")
+                   % {"days": settings.NANUM_BOOKING_MAX_DAYS})
     if listing.max_duration is not None and listing.max_duration < listing.min_duration:
         errors.add("max_duration", _("The longest booking cannot be shorter than the "
                                      "shortest."))
     if listing.lead_time < timedelta(0):
         errors.add("lead_time", _("The notice cannot be negative."))
+    for field in ("min_duration", "max_duration", "lead_time"):
+        value = getattr(listing, field)
+        if value is not None and value > MAX_SPAN:
+            errors.add(field, _("At most %(days)s days (%(hours)s hours).") % {
+                "days": MAX_SPAN.days, "hours": f"{MAX_SPAN // timedelta(hours=1):,}"})
 
     communities = list(Community.objects.filter(slug__in=list(community_slugs)))
     unknown = set(community_slugs) - {c.slug for c in communities}
@@ -129,14 +156,6 @@ def _set_category(listing: Listing, slug, errors: _Errors) -> None:
         errors.add("category", _("Choose a category from the list."))
     else:
         listing.category = category
-
-
-def _check_rules(*, listing: Listing, communities) -> None:
-    """The rules of every community it is (to be) shared in, for its lender."""
-    violations = rules_engine.check_listing(owner=listing.owner, listing=listing,
-                                            communities=communities)
-    if violations:
-        raise RuleViolation(violations)
 
 
 def _set_units(listing: Listing, units: int) -> None:
@@ -202,7 +221,7 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
     shared, hours = _check(listing, units=units, community_slugs=list(communities),
                            opening_hours=list(opening_hours), errors=errors, actor=actor)
     errors.raise_if_any()
-    _check_rules(listing=listing, communities=shared)
+    check_listing_rules(listing=listing, communities=shared)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     listing.communities.set(shared)
@@ -227,7 +246,9 @@ def listing_update(*, actor, listing: Listing, **changes) -> Listing:
     checks as when it was made. Someone who cannot see it gets NotFound;
     someone who sees it but does not manage it gets Forbidden. `units`
     adds units or retires the highest-numbered ones; `communities` and
-    `opening_hours` replace what was there. Who lends it does not change."""
+    `opening_hours` replace what was there. Who lends it does not change.
+    A listing on a moderation hold cannot be made active: the refusal says
+    why and who can lift the hold."""
     _managed(actor, listing)
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -246,8 +267,10 @@ def listing_update(*, actor, listing: Listing, **changes) -> Listing:
     shared, hours = _check(listing, units=units, community_slugs=list(slugs),
                            opening_hours=changes.get("opening_hours"), errors=errors,
                            actor=actor, already_shared=current)
+    if listing.is_held and listing.status == Listing.Status.ACTIVE:
+        errors.add("status", hold_refusal(listing))
     errors.raise_if_any()
-    _check_rules(listing=listing, communities=shared)
+    check_listing_rules(listing=listing, communities=shared)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     if "communities" in changes:
@@ -275,7 +298,7 @@ def listing_share(*, actor, listing: Listing, community: Community) -> Listing:
     _managed(actor, listing)
     if community.pk not in active_community_ids(actor):
         raise Forbidden(_("You can only share into communities you belong to."))
-    _check_rules(listing=listing, communities=[community])
+    check_listing_rules(listing=listing, communities=[community])
     listing.communities.add(community)
     return listing
 
@@ -310,3 +333,102 @@ def listing_blackout_remove(*, actor, blackout: Blackout) -> None:
     """Open a closed period again. Only those who manage the listing."""
     _managed(actor, blackout.listing)
     blackout.delete()
+
+
+# --- moderation holds ------------------------------------------------------------
+
+
+def hold_refusal(listing: Listing) -> str:
+    """Why a listing on hold cannot be made active, and who lifts the hold."""
+    names = {"reason": listing.held_reason}
+    if listing.held_in_id is not None:
+        return _("This listing is on hold: the moderators of %(community)s hid it "
+                 "(“%(reason)s”). Only they or city staff can lift the hold; until then it "
+                 "cannot be made active.") % {**names, "community": listing.held_in.name}
+    return _("This listing is on hold: city staff hid it (“%(reason)s”). Only city staff "
+             "can lift the hold; until then it cannot be made active.") % names
+
+
+def _manager_ids(listing: Listing) -> list[int]:
+    """Who manages the listing: its owner, its company's staff, or the
+    moderators of the community that lends it."""
+    if listing.company_id is not None:
+        return list(listing.company.staff_links.values_list("user_id", flat=True))
+    if listing.owner_community_id is not None:
+        return policy.moderator_ids(listing.owner_community)
+    return [listing.owner_id]
+
+
+def _tell_managers(listing: Listing, kind: str, text: str) -> None:
+    for user_id in _manager_ids(listing):
+        events.send_to_user_on_commit(user_id, {
+            "type": "notification", "kind": kind, "listing": listing.pk, "text": text})
+
+
+@transaction.atomic
+def listing_hide(*, actor, listing: Listing, reason: str,
+                 community: Community | None = None) -> Listing:
+    """Put a moderation hold on a listing, from a report queue: the
+    moderators of `community` hide what is shared in it or lent by it, city
+    staff hide from the city's queue (`community` None), as
+    community_rules.policy says. The listing stops being active, so it
+    leaves search and bookings for everyone but its managers, and its
+    managers cannot put it up again: only a moderator of that community or
+    city staff lifts the hold (listing_unhide). Its managers are told why.
+    A listing already on hold keeps its first hold."""
+    if not policy.moderates_queue(user=actor, community=community):
+        raise Forbidden(_("Only the community's moderators (or city staff, for the city's "
+                          "reports) can hide a listing."))
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Say why: the lender will see it.")
+        raise ValidationFailed(message, fields={"reason": [message]})
+    listing = (Listing.objects.select_for_update(of=("self",)).select_related("held_in")
+               .get(pk=listing.pk))
+    if community is not None and listing.owner_community_id != community.pk and \
+            not listing.communities.filter(pk=community.pk).exists():
+        raise Forbidden(_("This listing is not shared in %(community)s, so its moderators "
+                          "cannot hide it.") % {"community": community.name})
+    if listing.is_held:
+        return listing
+    listing.held_at, listing.held_by, listing.held_in = timezone.now(), actor, community
+    listing.held_reason, listing.status_before_hold = reason[:2000], listing.status
+    if listing.status == Listing.Status.ACTIVE:
+        listing.status = Listing.Status.PAUSED
+    listing.save(update_fields=["held_at", "held_by", "held_in", "held_reason",
+                                "status_before_hold", "status", "updated_at"])
+    moderation_log_record(community=community, actor=actor, action="listing_hidden",
+                          target=f"listing {listing.pk}: {listing.title}", reason=reason)
+    _tell_managers(listing, "listing_held", hold_refusal(listing))
+    return listing
+
+
+@transaction.atomic
+def listing_unhide(*, actor, listing: Listing, reason: str = "") -> Listing:
+    """Lift a listing's moderation hold: a moderator of the community whose
+    queue put it on, or city staff (community_rules.policy). The listing
+    goes back to the status it had (active again if it was); its managers
+    are told."""
+    listing = (Listing.objects.select_for_update(of=("self",)).select_related("held_in")
+               .get(pk=listing.pk))
+    if not listing.is_held:
+        raise Conflict(_("This listing is not on hold."))
+    if not policy.may_lift_hold(user=actor, community=listing.held_in):
+        if listing.held_in is not None:
+            raise Forbidden(_("Only the moderators of %(community)s or city staff can lift "
+                              "this hold.") % {"community": listing.held_in.name})
+        raise Forbidden(_("Only city staff can lift this hold."))
+    community = listing.held_in
+    if listing.status == Listing.Status.PAUSED and listing.status_before_hold:
+        listing.status = listing.status_before_hold
+    listing.held_at = listing.held_by = listing.held_in = None
+    listing.held_reason = listing.status_before_hold = ""
+    listing.save(update_fields=["held_at", "held_by", "held_in", "held_reason",
+                                "status_before_hold", "status", "updated_at"])
+    moderation_log_record(community=community, actor=actor, action="listing_unhidden",
+                          target=f"listing {listing.pk}: {listing.title}",
+                          reason=(reason or "").strip())
+    _tell_managers(listing, "listing_released",
+                   _("The hold on your listing “%(title)s” is lifted.") % {
+                       "title": listing.title})
+    return listing

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from listings.images import process_photo
 from listings.models import Listing, ListingPhoto
 from listings.selectors import Viewer, can_manage_listing, visible_listings
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.images import process_photo
 
 MAX_PHOTOS = 12
 

@@ -1,8 +1,6 @@
 """No double booking under real concurrency, on SQLite and PostgreSQL: many
 threads, each with its own database connection, ask at the same instant."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,29 +9,13 @@ from django.db import connection
 from accounts.services import user_create
 from bookings.models import Booking, BookingTransition
 from bookings.services.booking import booking_act, booking_request
-from marketplace.errors import BookingConflict, DomainError
+from marketplace.errors import BookingConflict
 from tests.fixtures.bookings import make_listing
+from tests.fixtures.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 40
-
-
-def run_at_once(work, count):
-    """Run work(i) in `count` threads released together; collect outcomes."""
-    barrier = threading.Barrier(count)
-
-    def one(i):
-        try:
-            barrier.wait()
-            return work(i)
-        except DomainError as refused:
-            return refused
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def test_forty_people_ask_for_the_same_unit_and_exactly_one_gets_it(owner, period):

@@ -7,8 +7,8 @@ from bookings.services.booking import booking_act, booking_request
 from bookings.services.extension import extension_decide, extension_request
 from bookings.services.waitlist import waitlist_join
 from marketplace.errors import BookingConflict, InvalidTransition, ValidationFailed
-from tests.bookings.test_concurrency import run_at_once
 from tests.fixtures.bookings import make_listing
+from tests.fixtures.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 import pytest
 
 from community_rules.governance import proposal_create, rule_add, vote_cast
-from community_rules.models import Community, Membership, Report
+from community_rules.models import Community, Membership
+from moderation.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,8 @@ def test_a_moderator_adds_a_rule_from_the_charter_page(client, owner, member, li
     client.post("/communities/library/charter/rules/", {"type": "members_only"})
     assert not library.rules.exists()
     client.force_login(owner)
-    client.post("/communities/library/charter/rules/", {"type": "max_loan_duration",
-                                                        "param_days": "3"})
+    client.post("/communities/library/charter/rules/", {
+        "type": "max_loan_duration", "params-max_loan_duration-days": "3"})
     assert library.rules.get().params == {"days": 3}
     history = client.get("/communities/library/history/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Version 1" in history.content.decode()

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services.booking import booking_act, booking_request
-from community_rules import engine
 from community_rules.governance import rule_add
 from community_rules.models import Community, Membership, Sanction
 from community_rules.rule_types import clean_rule, describe
 from listings.models import Category
+from listings.rules import listing_rule_violations
 from marketplace.errors import RuleViolation, ValidationFailed
 from tests.fixtures.bookings import make_listing, tomorrow_at
 
@@ -122,7 +122,7 @@ def test_requires_approval_turns_instant_booking_off(owner, member, library):
                            visibility="communities")
     instant.communities.add(library)
     assert request(member, instant).status == "requested"
-    [violation] = engine.check_listing(owner=owner, listing=instant, communities=[library])
+    [violation] = listing_rule_violations(listing=instant, communities=[library])
     assert violation["message"] == "Lenders approve every request: instant booking is off here."
 
 
@@ -134,7 +134,7 @@ def test_deposit_required(owner, member, library):
     [violation] = refused(lambda: request(member, cheap))
     assert violation["message"] == "Listings shared here ask a deposit of at least 10,000 won."
     safe = make_listing(owner, title="With deposit", deposit=10000)
-    assert engine.check_listing(owner=owner, listing=safe, communities=[library]) == []
+    assert listing_rule_violations(listing=safe, communities=[library]) == []
 
 
 def test_allowed_and_forbidden_categories(owner, library):
@@ -146,21 +146,19 @@ def test_allowed_and_forbidden_categories(owner, library):
     tent = make_listing(owner, title="Tent", category=Category.objects.get(slug="camping"))
     hammer = make_listing(owner, title="Hammer",
                           category=Category.objects.get(slug="hand-tools"))
-    assert [v["rule"] for v in engine.check_listing(owner=owner, listing=drill,
-                                                    communities=[library])] == [
+    assert [v["rule"] for v in listing_rule_violations(listing=drill, communities=[library])] == [
         "forbidden_categories"]
-    assert [v["rule"] for v in engine.check_listing(owner=owner, listing=tent,
-                                                    communities=[library])] == [
+    assert [v["rule"] for v in listing_rule_violations(listing=tent, communities=[library])] == [
         "allowed_categories"]
-    assert engine.check_listing(owner=owner, listing=hammer, communities=[library]) == []
+    assert listing_rule_violations(listing=hammer, communities=[library]) == []
 
 
 def test_price_cap(owner, library):
     rule_add(actor=owner, community=library, type="price_cap", params={"per_day": 5000})
     fair = make_listing(owner, title="Fair", pricing="per_day", price=5000)
     dear = make_listing(owner, title="Dear", pricing="per_hour", price=500)  # 12,000 a day
-    assert engine.check_listing(owner=owner, listing=fair, communities=[library]) == []
-    [violation] = engine.check_listing(owner=owner, listing=dear, communities=[library])
+    assert listing_rule_violations(listing=fair, communities=[library]) == []
+    [violation] = listing_rule_violations(listing=dear, communities=[library])
     assert violation["message"] == "Fair prices: at most 5,000 won a day."
 
 
@@ -179,9 +177,9 @@ def test_max_listings_per_member(owner, library):
     first = make_listing(owner, title="One")
     first.communities.add(library)
     second = make_listing(owner, title="Two")
-    [violation] = engine.check_listing(owner=owner, listing=second, communities=[library])
+    [violation] = listing_rule_violations(listing=second, communities=[library])
     assert violation["message"] == "A member may share at most 1 listing here."
-    assert engine.check_listing(owner=owner, listing=first, communities=[library]) == []
+    assert listing_rule_violations(listing=first, communities=[library]) == []
 
 
 def late_return(owner, member, listing, *, days_late, start_days=1):

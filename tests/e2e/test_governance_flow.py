@@ -31,7 +31,7 @@ def test_proposal_vote_close_and_the_new_rule_refuses_a_long_booking(new_page, o
     proposer.goto("/communities/parents/charter/")
     proposer.get_by_test_id("propose").click()
     proposer.get_by_test_id("rule-type").select_option("max_loan_duration")
-    proposer.get_by_test_id("param-days").fill("2")
+    proposer.get_by_test_id("param-max_loan_duration-days").fill("2")
     closes = timezone.localtime() + timedelta(hours=1)
     proposer.get_by_test_id("closes-at").fill(closes.strftime("%Y-%m-%dT%H:%M"))
     proposer.get_by_test_id("submit-proposal").click()

@@ -11,7 +11,6 @@ from PIL import Image
 
 from community_rules.models import Community, Membership
 from listings.categories import seed_categories
-from listings.images import process_photo
 from listings.models import Category, Listing, ListingPhoto, ListingUnit
 from listings.services.photo import (
     MAX_PHOTOS,
@@ -20,6 +19,7 @@ from listings.services.photo import (
     listing_photo_reorder,
 )
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.images import process_photo
 
 pytestmark = pytest.mark.django_db
 

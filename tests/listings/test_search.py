@@ -203,3 +203,27 @@ def test_tokens_hold_hangul_grams_and_stems(owner):
     listing = make_listing(owner, title="전동드릴 Drills")
     tokens = search_tokens_for(listing).split()
     assert {"전동드릴", "전동", "동드", "드릴", "drills", "drill"} <= set(tokens)
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0999-01-01T10:00", "tomorrow"])
+def test_a_search_date_out_of_range_or_unreadable_is_a_400_naming_the_field(api_as, outsider,
+                                                                           value):
+    answer = api_as(outsider).get("/api/v1/listings/", {
+        "available_from": "2027-01-01T10:00+09:00", "available_to": value},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert list(answer.json()["fields"]) == ["available_to"]
+
+
+def test_the_search_api_refuses_a_moment_without_an_offset(api_as, outsider):
+    answer = api_as(outsider).get("/api/v1/listings/", {
+        "available_from": "2027-05-01T10:00", "available_to": "2027-05-02T10:00"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert set(answer.json()["fields"]) == {"available_from", "available_to"}
+
+
+def test_the_browse_page_reads_a_moment_without_an_offset_in_seoul(client):
+    page = client.get("/listings/", {"available_from": "2027-05-01T10:00",
+                                     "available_to": "2027-05-02T10:00"})
+    assert page.status_code == 200

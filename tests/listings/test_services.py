@@ -178,9 +178,12 @@ def test_every_problem_is_named_at_once(owner, categories):
     assert "A free listing has no price." in str(refused.value.message)
 
 
-def test_a_currency_other_than_won_is_kept(owner, categories):
-    listing = create(owner, pricing="per_booking", price=1500, currency="USD")
-    assert (listing.price, listing.currency) == (1500, "USD")
+def test_a_currency_other_than_won_is_refused_until_it_can_be_paid(owner, categories):
+    with pytest.raises(ValidationFailed) as refused:
+        create(owner, pricing="per_booking", price=1500, currency="USD")
+    assert refused.value.extra["fields"]["currency"] == [
+        "Prices are in won (KRW) only for now: other currencies cannot be paid yet."]
+    assert nothing_saved()
 
 
 # --- who edits ----------------------------------------------------------------

@@ -1,4 +1,12 @@
-"""Reports, the moderation queue, tiered complaints and the audit log."""
+"""Reports and the moderation queue, tiered complaints.
+
+Moderation acts on what it is about only through that app's services: a
+listing is hidden by listings' `listing_hide` (a hold only a moderator or
+city staff lifts), a person is warned, suspended or banned by
+community_rules' `sanction_give` (which suspends and bans through
+`member_suspend` and `member_ban`), and the moderation log is written by
+community_rules' `moderation_log_record`. Who may act on whom is
+community_rules.policy's to say."""
 
 from datetime import timedelta
 
@@ -6,35 +14,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community_rules.models import (
-    Community,
-    Complaint,
-    ComplaintStep,
-    Membership,
-    MembershipEvent,
-    ModerationLog,
-    Report,
-    Sanction,
-)
+from accounts.models import User
+from bookings.services.booking import lender_ids
+from community_rules import policy
+from community_rules.models import Community, Sanction
+from community_rules.sanctions import moderation_log_record, sanction_give
+from listings.models import Listing
+from listings.selectors import Viewer, listing_get
+from listings.services.listing import listing_hide
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from moderation.models import Complaint, ComplaintStep, Report
 
 PARTY_DAYS = 3
 MODERATOR_DAYS = 3
 STAFF_DAYS = 7
 
-
-def log(*, community: Community | None, actor, action: str, target: str,
-        reason: str = "") -> ModerationLog:
-    return ModerationLog.objects.create(community=community, actor=actor, action=action,
-                                        target=target[:200], reason=reason)
-
-
-def _moderates(user, community: Community | None) -> bool:
-    if community is None:
-        return bool(user.is_staff)
-    return Membership.objects.filter(community=community, user=user, status="active",
-                                     role__in=["moderator", "owner"]).exists()
+# What a report's outcome gives the person responsible.
+SANCTIONS = {Report.Outcome.WARN: Sanction.Kind.WARNING,
+             Report.Outcome.SUSPEND: Sanction.Kind.SUSPENSION,
+             Report.Outcome.BAN: Sanction.Kind.BAN}
 
 
 # --- reports ----------------------------------------------------------------
@@ -42,10 +41,6 @@ def _moderates(user, community: Community | None) -> bool:
 def _report_target(*, actor, target_type: str, target_id: int, community_slug: str | None):
     """What is reported, and whose queue it goes to: the community it is
     shared in (or that owns it), else city staff."""
-    from accounts.models import User
-    from listings.models import Listing
-    from listings.selectors import Viewer, listing_get
-
     if target_type == Report.TargetType.LISTING:
         listing = listing_get(listing_id=target_id, viewer=Viewer.of(actor))
         if listing.owner_community_id:
@@ -83,87 +78,81 @@ def report_create(*, actor, target_type: str, target_id: int, reason: str,
     report = Report.objects.create(reporter=actor, target_type=target_type,
                                    target_id=target_id, community=queue, reason=reason)
     if queue is not None:
-        for user_id in queue.memberships.filter(
-                status="active", role__in=["moderator", "owner"]).values_list("user_id",
-                                                                               flat=True):
+        for user_id in policy.moderator_ids(queue):
             events.send_to_user_on_commit(user_id, {
                 "type": "notification", "kind": "report_filed", "report": report.pk,
                 "community": queue.slug})
     return report
 
 
-def report_queue(*, viewer, community: Community | None = None):
-    """Open reports the viewer handles: their communities', or (staff) the
-    city's own queue."""
-    reports = Report.objects.filter(status=Report.Status.OPEN)
-    if community is not None:
-        if not _moderates(viewer, community):
-            raise Forbidden(_("Only moderators see the reports."))
-        return reports.filter(community=community)
-    if not viewer.is_staff:
-        raise Forbidden(_("Only city staff see this queue."))
-    return reports.filter(community__isnull=True)
+def _reported_listing(report: Report) -> Listing | None:
+    if report.target_type != Report.TargetType.LISTING:
+        return None
+    return (Listing.objects.select_related("owner", "company", "owner_community")
+            .filter(pk=report.target_id).first())
 
 
-def _offender(report: Report):
-    from accounts.models import User
-    from listings.models import Listing
-
-    if report.target_type == Report.TargetType.LISTING:
-        listing = Listing.objects.get(pk=report.target_id)
-        return listing.owner, listing
-    return User.objects.get(pk=report.target_id), None
+def _person_responsible(report: Report, listing: Listing | None):
+    """Who answers for what was reported: the person reported, or the
+    person who lends the listing. A listing lent by a share company or by a
+    community itself has no one person to sanction: the refusal says so."""
+    if report.target_type == Report.TargetType.USER:
+        person = User.objects.filter(pk=report.target_id).first()
+        if person is None:
+            raise NotFound()
+        return person
+    if listing is None:
+        raise NotFound()
+    if listing.owner_community_id is not None:
+        message = _("This listing belongs to %(community)s itself: there is no one person "
+                    "to warn, suspend or ban. Hide the listing or dismiss the report.") % {
+            "community": listing.owner_community.name}
+        raise ValidationFailed(message, fields={"outcome": [message]})
+    if listing.company_id is not None:
+        message = _("This listing is lent by the share company %(company)s, not by one "
+                    "person: hide the listing or dismiss the report. City staff answer for "
+                    "share companies.") % {"company": listing.company.name}
+        raise ValidationFailed(message, fields={"outcome": [message]})
+    return listing.owner
 
 
 @transaction.atomic
 def report_handle(*, actor, report: Report, outcome: str, note: str = "",
                   until=None) -> Report:
-    """A moderator (or city staff, for the city's queue) dismisses a report,
-    hides the listing, warns, suspends or bans the person responsible."""
-    report = Report.objects.select_for_update().get(pk=report.pk)
-    if not _moderates(actor, report.community):
+    """A community's moderators (city staff, for the city's queue) dismiss a
+    report, hide the listing (a hold only they or city staff lift), or warn,
+    suspend or ban the person responsible, as community_rules.policy
+    allows: no one acts on an owner or on themselves, only owners on
+    moderators. City staff hide and dismiss; sanctions are communities'."""
+    report = (Report.objects.select_for_update(of=("self",)).select_related("community")
+              .get(pk=report.pk))
+    if not policy.moderates_queue(user=actor, community=report.community):
         raise Forbidden(_("Only the community's moderators handle this report."))
     if report.status != Report.Status.OPEN:
         raise Conflict(_("This report has already been handled."))
     if outcome not in Report.Outcome.values:
         raise ValidationFailed(fields={"outcome": [_("Choose what to do.")]})
-    person, listing = _offender(report)
-    reason = note or report.reason
+    reason = (note or "").strip() or report.reason
+    listing = _reported_listing(report)
     if outcome == Report.Outcome.HIDE_LISTING:
         if listing is None:
             raise ValidationFailed(fields={"outcome": [_("Only a listing can be hidden.")]})
-        listing.status = "paused"
-        listing.save(update_fields=["status", "updated_at"])
-    elif outcome in (Report.Outcome.WARN, Report.Outcome.SUSPEND, Report.Outcome.BAN):
-        kind = {"warn": Sanction.Kind.WARNING, "suspend": Sanction.Kind.SUSPENSION,
-                "ban": Sanction.Kind.BAN}[outcome]
+        listing_hide(actor=actor, listing=listing, reason=reason, community=report.community)
+    elif outcome in SANCTIONS:
         if report.community is None:
             raise ValidationFailed(fields={"outcome": [
                 _("City staff hide listings or dismiss; sanctions belong to communities.")]})
-        if kind == Sanction.Kind.SUSPENSION and (until is None or until <= timezone.now()):
-            raise ValidationFailed(fields={"until": [_("A suspension needs an end in the "
-                                                       "future.")]})
-        Sanction.objects.create(community=report.community, user=person, kind=kind,
-                                reason=reason, given_by=actor,
-                                until=until if kind == Sanction.Kind.SUSPENSION else None)
-        if kind == Sanction.Kind.BAN:
-            banned = Membership.objects.filter(community=report.community, user=person).first()
-            if banned is not None:
-                MembershipEvent.objects.create(
-                    community=report.community, user=person, actor=actor,
-                    action=MembershipEvent.Action.STATUS_CHANGED, from_value=banned.status,
-                    to_value=Membership.Status.BANNED, reason=reason)
-                Membership.objects.filter(pk=banned.pk).update(status=Membership.Status.BANNED)
-        events.send_to_user_on_commit(person.pk, {
-            "type": "notification", "kind": f"sanction_{kind}", "reason": reason,
-            "community": report.community.slug})
+        person = _person_responsible(report, listing)
+        sanction_give(actor=actor, community=report.community, user=person,
+                      kind=SANCTIONS[outcome], reason=reason,
+                      until=until if outcome == Report.Outcome.SUSPEND else None)
     report.status = (Report.Status.DISMISSED if outcome == Report.Outcome.DISMISS
                      else Report.Status.ACTIONED)
     report.outcome, report.note = outcome, note
     report.handled_by, report.handled_at = actor, timezone.now()
     report.save()
-    log(community=report.community, actor=actor, action=f"report_{outcome}",
-        target=f"{report.target_type} {report.target_id}", reason=reason)
+    moderation_log_record(community=report.community, actor=actor, action=f"report_{outcome}",
+                          target=f"{report.target_type} {report.target_id}", reason=reason)
     return report
 
 
@@ -175,8 +164,6 @@ def _step(complaint: Complaint, action: str, actor, text: str = "") -> None:
 
 
 def _parties(booking):
-    from bookings.services.booking import lender_ids
-
     return {booking.borrower_id, *lender_ids(booking.listing)}
 
 
@@ -209,7 +196,7 @@ def _may_resolve(user, complaint: Complaint) -> bool:
     if user.pk in _parties(booking):
         return False
     if complaint.tier == Complaint.Tier.MODERATORS:
-        return booking.community is not None and _moderates(user, booking.community)
+        return policy.is_moderator(user=user, community=booking.community)
     return bool(user.is_staff)
 
 
@@ -241,8 +228,9 @@ def complaint_resolve(*, actor, complaint: Complaint, outcome: str) -> Complaint
     complaint.save(update_fields=["status", "outcome", "resolved_by"])
     _step(complaint, "resolved", actor, outcome)
     if complaint.booking.community_id:
-        log(community=complaint.booking.community, actor=actor, action="complaint_resolved",
-            target=f"booking {complaint.booking_id}", reason=outcome)
+        moderation_log_record(community=complaint.booking.community, actor=actor,
+                              action="complaint_resolved",
+                              target=f"booking {complaint.booking_id}", reason=outcome)
     return complaint
 
 

@@ -8,11 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.selectors import booking_get
-from community_rules import moderation
-from community_rules.models import Complaint, Report
 from community_rules.selectors import community_get
 from listings.selectors import Viewer
-from marketplace.errors import NotFound
+from listings.services.listing import listing_unhide
+from marketplace.dates import AwareDateTimeField
+from moderation import selectors
+from moderation import services as moderation
+from moderation.models import Complaint, Report
 
 
 class ReportIn(serializers.Serializer):
@@ -48,14 +50,14 @@ class Reports(APIView):
     def get(self, request):
         slug = request.query_params.get("community")
         community = community_get(slug=slug, viewer=request.user) if slug else None
-        reports = moderation.report_queue(viewer=request.user, community=community)
+        reports = selectors.report_queue(viewer=request.user, community=community)
         return Response(ReportOut(reports.select_related("community")[:200], many=True).data)
 
 
 class HandleIn(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Report.Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    until = serializers.DateTimeField(required=False)
+    until = AwareDateTimeField(required=False)
 
 
 class ReportHandle(APIView):
@@ -63,9 +65,7 @@ class ReportHandle(APIView):
 
     @extend_schema(request=HandleIn, responses=ReportOut)
     def post(self, request, report_id: int):
-        report = Report.objects.filter(pk=report_id).first()
-        if report is None:
-            raise NotFound()
+        report = selectors.report_get(report_id=report_id)
         params = HandleIn(data=request.data)
         params.is_valid(raise_exception=True)
         report = moderation.report_handle(actor=request.user, report=report,
@@ -112,15 +112,37 @@ class ComplaintResolve(APIView):
 
     @extend_schema(request=ResolveIn, responses=ComplaintOut)
     def post(self, request, complaint_id: int):
-        complaint = Complaint.objects.select_related("booking__listing").filter(
-            pk=complaint_id).first()
-        if complaint is None:
-            raise NotFound()
+        complaint = selectors.complaint_get(complaint_id=complaint_id)
         params = ResolveIn(data=request.data)
         params.is_valid(raise_exception=True)
         complaint = moderation.complaint_resolve(actor=request.user, complaint=complaint,
                                                  outcome=params.validated_data["outcome"])
         return Response(ComplaintOut(complaint).data)
+
+
+class UnhideIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   default="", help_text="Kept in the moderation log.")
+
+
+class UnhideOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="The status the listing is back in.")
+
+
+class ListingUnhide(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=UnhideIn, responses=UnhideOut,
+                   description="Lift a listing's moderation hold: a moderator of the "
+                               "community whose queue hid it, or city staff.")
+    def post(self, request, listing_id: int):
+        listing = selectors.held_listing_get(listing_id=listing_id, viewer=request.user)
+        params = UnhideIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        listing = listing_unhide(actor=request.user, listing=listing,
+                                 reason=params.validated_data["reason"])
+        return Response(UnhideOut({"id": listing.pk, "status": listing.status}).data)
 
 
 urlpatterns = [
@@ -130,4 +152,6 @@ urlpatterns = [
          name="api-booking-complaints"),
     path("complaints/<int:complaint_id>/resolve/", ComplaintResolve.as_view(),
          name="api-complaint-resolve"),
+    path("listings/<int:listing_id>/unhide/", ListingUnhide.as_view(),
+         name="api-listing-unhide"),
 ]

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import DEMO_PASSWORD, seed_people
-from bookings.demo import seed_bookings
-from listings.demo import seed_sharing
+from demo.bookings import seed_bookings
+from demo.people import DEMO_PASSWORD, seed_people
+from demo.sharing import seed_sharing
 
 
 class Command(BaseCommand):

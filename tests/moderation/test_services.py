@@ -7,17 +7,18 @@ import pytest
 from django.utils import timezone
 
 from bookings.services.booking import booking_act, booking_request
-from community_rules.models import Community, Complaint, Membership, ModerationLog, Sanction
-from community_rules.moderation import (
+from community_rules.models import Community, Membership, ModerationLog, Sanction
+from community_rules.sanctions import sanction_give
+from marketplace.errors import Forbidden, NotFound, RuleViolation
+from moderation.models import Complaint
+from moderation.selectors import report_queue
+from moderation.services import (
     complaint_raise,
     complaint_resolve,
     complaints_escalate_due,
     report_create,
     report_handle,
-    report_queue,
 )
-from community_rules.sanctions import sanction_give
-from marketplace.errors import Forbidden, NotFound, RuleViolation
 from tests.fixtures.bookings import make_listing, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +85,8 @@ def test_moderator_suspends_from_a_report_and_the_member_sees_why(owner, member,
         booking_request(actor=member, listing_id=drill.pk, start=tomorrow_at(10),
                         end=tomorrow_at(14), community="library")
     message = refused.value.extra["violations"][0]["message"]
-    assert message.startswith("You may not borrow in this community until ")
-    assert message.endswith("Kept items for weeks")
+    assert message.startswith("Your membership is suspended until ")
+    assert message.endswith("Reason: Kept items for weeks")
 
 
 def test_only_moderators_sanction_and_bans_end_membership(owner, member, outsider, library):

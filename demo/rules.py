@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from community_rules.governance import proposal_create, rule_add, vote_cast
 from community_rules.models import Community, Proposal
+from demo.catalog import PARENTS, TOOL_LIBRARY
 
 LIBRARY_RULES = [
     ("max_loan_duration", {"days": 7}),
@@ -21,8 +22,6 @@ LIBRARY_RULES = [
 
 def seed_rules(communities: dict[str, Community]) -> None:
     """Run before the listings are made, so they are made within the rules."""
-    from listings.demo_catalog import PARENTS, TOOL_LIBRARY
-
     library = communities[TOOL_LIBRARY]
     if not library.rules.exists():
         moderator = User.objects.get(email="seoyeon@nanum.example")

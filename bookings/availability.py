@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from bookings.models import Booking
 from listings.models import Blackout, Listing, ListingUnit, OpeningHours
 
 
 def _holding(start: datetime, end: datetime):
-    from bookings.models import Booking
-
     return Booking.objects.filter(status__in=Booking.HOLDING, start__lt=end, end__gt=start)
 
 

@@ -20,8 +20,8 @@ from community_rules.services import (
     membership_approve,
     membership_change,
 )
+from demo.catalog import APARTMENT, LISTINGS, PARENTS, TOOL_LIBRARY
 from listings.categories import CATEGORY_TREE
-from listings.demo_catalog import APARTMENT, LISTINGS, PARENTS, TOOL_LIBRARY
 from listings.models import Listing
 from listings.services.listing import listing_create
 from listings.services.photo import listing_photo_add
@@ -187,7 +187,7 @@ def seed_listings(companies, communities) -> int:
 
 
 def seed_sharing() -> dict:
-    from community_rules.demo import seed_rules
+    from demo.rules import seed_rules
 
     companies = seed_companies()
     communities = seed_communities()
