@@ -8,7 +8,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingTransition
 from bookings.services import jobs
 from bookings.services.booking import booking_act
-from tests.bookings.test_concurrency import run_at_once
+from tests.fixtures.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
