@@ -11,5 +11,8 @@ class AccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit:
-                profile_ensure(user=user)
+                # The name chosen at sign-up, else the neutral "Neighbour 1234";
+                # never the e-mail's local part.
+                cleaned = getattr(form, "cleaned_data", None) or {}
+                profile_ensure(user=user, display_name=cleaned.get("display_name", ""))
         return user

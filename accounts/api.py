@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import CompanyStaff, ShareCompany, User
 from marketplace.api import Pagination, paginated
-from marketplace.errors import Forbidden
+from marketplace.errors import Forbidden, NotFound
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -26,6 +26,12 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "display_name", "bio", "district", "avatar", "is_staff",
                   "date_joined"]
         read_only_fields = ["id", "email", "is_staff", "date_joined"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # The name others see: the chosen one, else "Neighbour 1234".
+        data["display_name"] = instance.display_name
+        return data
 
 
 class MeView(APIView):
@@ -151,9 +157,25 @@ class CompanyUnverify(APIView):
 
 
 class StaffIn(serializers.Serializer):
-    email = serializers.EmailField(help_text="Of someone who already has a Nanum account.")
+    email = serializers.EmailField(help_text="Where the invitation goes; it need not have an "
+                                             "account yet.")
     role = serializers.ChoiceField(choices=CompanyStaff.Role.choices,
                                    default=CompanyStaff.Role.STAFF)
+
+
+class RoleIn(serializers.Serializer):
+    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices)
+
+
+class InvitationSent(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class InvitationOut(serializers.Serializer):
+    company = serializers.SlugField(source="company.slug")
+    company_name = serializers.CharField(source="company.name")
+    role = serializers.ChoiceField(choices=CompanyStaff.Role.choices)
+    expires_at = serializers.DateTimeField()
 
 
 class StaffOut(serializers.Serializer):
@@ -175,20 +197,36 @@ class CompanyStaffView(APIView):
             raise Forbidden(_("Only the company's staff see who works there."))
         return Response(StaffOut(selectors.company_staff_list(company), many=True).data)
 
-    @extend_schema(request=StaffIn, responses={201: StaffOut},
-                   description="The company's admins add someone, or change the role of "
-                               "someone already on the staff.")
+    @extend_schema(request=StaffIn, responses={202: InvitationSent},
+                   description="The company's admins invite someone by e-mail: a link goes "
+                               "to the address and the person joins once they accept. The "
+                               "answer is the same whether or not the address has an "
+                               "account.")
     def post(self, request, slug: str):
         params = StaffIn(data=request.data)
         params.is_valid(raise_exception=True)
-        link = services.company_staff_add(actor=request.user,
-                                          company=selectors.company_get(slug=slug),
-                                          **params.validated_data)
-        return Response(StaffOut(link).data, status=status.HTTP_201_CREATED)
+        services.company_staff_invite(actor=request.user,
+                                      company=selectors.company_get(slug=slug),
+                                      site_url=request.build_absolute_uri("/"),
+                                      **params.validated_data)
+        return Response({"detail": services.invitation_sent_message(params.validated_data["email"])},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class CompanyStaffMember(APIView):
     permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RoleIn, responses=StaffOut,
+                   description="The company's admins change someone's role; the last admin "
+                               "stays admin (409).")
+    def patch(self, request, slug: str, user_id: int):
+        params = RoleIn(data=request.data)
+        params.is_valid(raise_exception=True)
+        link = services.company_staff_role_set(actor=request.user,
+                                               company=selectors.company_get(slug=slug),
+                                               user=get_object_or_404(User, pk=user_id),
+                                               **params.validated_data)
+        return Response(StaffOut(link).data)
 
     @extend_schema(request=None, responses={204: None},
                    description="The company's admins; the last admin cannot be removed (409).")
@@ -197,6 +235,33 @@ class CompanyStaffMember(APIView):
                                       company=selectors.company_get(slug=slug),
                                       user=get_object_or_404(User, pk=user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CompanyInvitationView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=InvitationOut,
+                   description="The invitation behind an e-mailed link, for the person "
+                               "signed in with the address it was sent to.")
+    def get(self, request, token: str):
+        return Response(InvitationOut(
+            services.company_invitation_get(actor=request.user, token=token)).data)
+
+
+class CompanyInvitationAnswer(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: StaffOut, 204: None},
+                   description="accept: join the staff (200, the staff entry); decline: "
+                               "204. Signed in with the invited address only.")
+    def post(self, request, token: str, answer: str):
+        if answer == "accept":
+            link = services.company_invitation_accept(actor=request.user, token=token)
+            return Response(StaffOut(link).data)
+        if answer == "decline":
+            services.company_invitation_decline(actor=request.user, token=token)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        raise NotFound()
 
 
 urlpatterns = [
@@ -210,4 +275,8 @@ urlpatterns = [
          name="api-company-staff"),
     path("companies/<slug:slug>/staff/<int:user_id>/", CompanyStaffMember.as_view(),
          name="api-company-staff-member"),
+    path("company-invitations/<str:token>/", CompanyInvitationView.as_view(),
+         name="api-company-invitation"),
+    path("company-invitations/<str:token>/<str:answer>/", CompanyInvitationAnswer.as_view(),
+         name="api-company-invitation-answer"),
 ]

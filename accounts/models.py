@@ -1,6 +1,9 @@
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,13 +56,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
+        """The name the person chose, else "Neighbour 1234" in the reader's
+        language: never anything taken from the e-mail address."""
         profile = getattr(self, "profile", None)
-        return (profile and profile.display_name) or self.email.split("@")[0]
+        if profile is not None and profile.display_name:
+            return profile.display_name
+        number = profile.neighbour_number if profile is not None else (self.pk or 0) % 10000
+        return gettext("Neighbour %(number)s") % {"number": f"{number:04d}"}
+
+
+def neighbour_number() -> int:
+    """The four digits of a person's neutral name until they choose one."""
+    return 1000 + secrets.randbelow(9000)
 
 
 class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    # Shown as "Neighbour 1234" (이웃 1234) while display_name is empty.
+    neighbour_number = models.PositiveSmallIntegerField(default=neighbour_number, editable=False)
     bio = models.TextField(_("about you"), blank=True, max_length=2000)
     district = models.CharField(
         _("district"), max_length=60, blank=True, help_text=_("e.g. Mapo-gu")
@@ -126,3 +141,42 @@ class CompanyStaff(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.role}) at {self.company}"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CompanyInvitation(models.Model):
+    """An admin's invitation to join a company's staff, sent to an e-mail
+    address: the person joins only when, signed in with that address, they
+    accept it through the link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    company = models.ForeignKey(ShareCompany, on_delete=models.CASCADE,
+                                related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=CompanyStaff.Role.choices,
+                            default=CompanyStaff.Role.STAFF)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "email"],
+                                    condition=models.Q(status="pending"),
+                                    name="one_pending_invitation_per_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.company} ({self.status})"

@@ -3,7 +3,7 @@
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from accounts.models import CompanyStaff, ShareCompany
+from accounts.models import CompanyInvitation, CompanyStaff, ShareCompany
 from marketplace.errors import NotFound
 
 
@@ -51,3 +51,11 @@ def company_staff_list(company: ShareCompany) -> QuerySet[CompanyStaff]:
     return (CompanyStaff.objects.filter(company=company)
             .select_related("user__profile")
             .order_by(admins_first, "added_at", "pk"))
+
+
+def company_invitations_pending(company: ShareCompany) -> QuerySet[CompanyInvitation]:
+    """The addresses the company's admins invited that have not answered
+    yet, newest first (only what the admins typed: nothing about accounts)."""
+    return (CompanyInvitation.objects.filter(company=company,
+                                             status=CompanyInvitation.Status.PENDING)
+            .order_by("-created_at", "-pk"))

@@ -1,28 +1,30 @@
 """Writes for people, their profiles, and share companies."""
 
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import CompanyStaff, Profile, ShareCompany, User
+from accounts.models import CompanyInvitation, CompanyStaff, Profile, ShareCompany, User
 from accounts.registration import normalize_registration_number
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.images import process_photo
 
 
-def _default_display_name(email: str) -> str:
-    return email.split("@")[0][:60]
-
-
-def profile_ensure(*, user: User) -> Profile:
-    """Every person has a profile; sign-up paths call this once."""
+def profile_ensure(*, user: User, display_name: str = "") -> Profile:
+    """Every person has a profile; sign-up paths call this once. Without a
+    chosen name the person shows as "Neighbour 1234" (User.display_name),
+    never as their e-mail's local part."""
     profile, _ = Profile.objects.get_or_create(
-        user=user, defaults={"display_name": _default_display_name(user.email)}
+        user=user, defaults={"display_name": (display_name or "").strip()[:60]}
     )
     return profile
 
@@ -33,9 +35,7 @@ def user_create(
 ) -> User:
     """Create a person with a profile (demo data, admin scripts, tests)."""
     user = User.objects.create_user(email=email, password=password, **extra)
-    Profile.objects.create(
-        user=user, display_name=display_name or _default_display_name(user.email)
-    )
+    Profile.objects.create(user=user, display_name=(display_name or "").strip()[:60])
     return user
 
 
@@ -59,7 +59,7 @@ def profile_update(*, actor: User, **changes) -> Profile:
 # --- share companies ---------------------------------------------------------
 
 # Paths under /companies/ that a company's slug must not take.
-RESERVED_SLUGS = frozenset({"new"})
+RESERVED_SLUGS = frozenset({"new", "invitations"})
 COMPANY_FIELDS = ("name", "description", "website", "logo")
 
 
@@ -226,23 +226,126 @@ def _last_admin(company: ShareCompany, link: CompanyStaff) -> bool:
         company=company, role=CompanyStaff.Role.ADMIN).exclude(pk=link.pk).exists()
 
 
-@transaction.atomic
-def company_staff_add(*, actor: User, company: ShareCompany, email: str,
-                      role: str = CompanyStaff.Role.STAFF) -> CompanyStaff:
-    """The company's admins add a person who has a Nanum account, by e-mail
-    address, as admin or staff; for someone already on the staff this
-    changes their role. The last admin cannot become plain staff."""
-    _require_company_admin(company, actor)
+INVITATION_DAYS = 14
+
+
+def invitation_sent_message(email: str) -> str:
+    """The one answer to an invitation, whatever the address."""
+    return _("An invitation is on its way to %(email)s, unless that address is already on "
+             "the staff. The person joins the staff once they accept it.") % {"email": email}
+
+
+def _checked_role(role: str) -> str:
     if role not in CompanyStaff.Role.values:
         raise ValidationFailed(fields={"role": [_("Choose admin or staff.")]})
-    person = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
-    if person is None:
-        raise ValidationFailed(fields={"email": [
-            _("Nobody with this e-mail address uses Nanum yet. Ask them to sign up first.")]})
+    return role
+
+
+def _send_invitation(invitation: CompanyInvitation, *, site_url: str) -> None:
+    link = site_url.rstrip("/") + reverse("company-invitation", args=[invitation.token])
+    subject = _("[Nanum] An invitation to the staff of %(company)s") % {
+        "company": invitation.company.name}
+    body = _("%(person)s invites you to the staff of %(company)s on Nanum, as %(role)s.\n\n"
+             "Sign in (or sign up) with this e-mail address, then accept or decline here:\n"
+             "%(link)s\n\nThe invitation works until %(until)s. If you did not expect it, "
+             "ignore this e-mail.") % {
+        "person": invitation.invited_by.display_name, "company": invitation.company.name,
+        "role": invitation.get_role_display(), "link": link,
+        "until": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")}
+    recipient = invitation.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+@transaction.atomic
+def company_staff_invite(*, actor: User, company: ShareCompany, email: str,
+                         role: str = CompanyStaff.Role.STAFF, site_url: str) -> None:
+    """The company's admins invite someone to the staff by e-mail address.
+    An e-mail with a link goes to the address; the person joins only when
+    they accept it, signed in with that address. The answer is the same
+    whether or not the address has a Nanum account (nothing is returned);
+    inviting an address again refreshes its invitation and sends it again,
+    and an address already on the staff is left as it is (roles change
+    through company_staff_role_set)."""
+    _require_company_admin(company, actor)
+    _checked_role(role)
+    address = (email or "").strip().lower()
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        raise ValidationFailed(fields={"email": [_("Enter a valid e-mail address.")]}) from None
     _lock(company)
-    link = CompanyStaff.objects.filter(company=company, user=person).first()
+    if CompanyStaff.objects.filter(company=company, user__email__iexact=address).exists():
+        return
+    invitation = CompanyInvitation.objects.filter(
+        company=company, email=address, status=CompanyInvitation.Status.PENDING).first()
+    if invitation is None:
+        invitation = CompanyInvitation(company=company, email=address)
+    invitation.role, invitation.invited_by = role, actor
+    invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
+    invitation.save()
+    _send_invitation(invitation, site_url=site_url)
+
+
+def _pending_invitation_of(*, actor, token: str, lock: bool = False) -> CompanyInvitation:
+    """The pending invitation behind a link, for the person it was sent to."""
+    _require_person(actor)
+    invitations = CompanyInvitation.objects.select_related("company")
+    if lock:
+        invitations = invitations.select_for_update()
+    invitation = invitations.filter(token=token or "").first()
+    if invitation is None:
+        raise NotFound(_("This invitation does not exist: check that the link was copied "
+                         "whole."))
+    if invitation.email.lower() != actor.email.lower():
+        raise Forbidden(_("This invitation was sent to another e-mail address: sign in "
+                          "with the address it was sent to."))
+    if invitation.status != CompanyInvitation.Status.PENDING:
+        raise Conflict(_("This invitation has already been answered."))
+    if invitation.expires_at <= timezone.now():
+        raise Conflict(_("This invitation has expired: ask the company's admins for a new "
+                         "one."))
+    return invitation
+
+
+def company_invitation_get(*, actor, token: str) -> CompanyInvitation:
+    """The invitation a link names, if it is waiting for `actor`'s answer."""
+    return _pending_invitation_of(actor=actor, token=token)
+
+
+@transaction.atomic
+def company_invitation_accept(*, actor: User, token: str) -> CompanyStaff:
+    """The invited person, signed in with the invited address, joins the
+    staff with the role the invitation names."""
+    invitation = _pending_invitation_of(actor=actor, token=token, lock=True)
+    _lock(invitation.company)
+    link, _created = CompanyStaff.objects.get_or_create(
+        company=invitation.company, user=actor, defaults={"role": invitation.role})
+    invitation.status = CompanyInvitation.Status.ACCEPTED
+    invitation.answered_by, invitation.answered_at = actor, timezone.now()
+    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+    return link
+
+
+@transaction.atomic
+def company_invitation_decline(*, actor: User, token: str) -> None:
+    """The invited person says no; they do not join the staff."""
+    invitation = _pending_invitation_of(actor=actor, token=token, lock=True)
+    invitation.status = CompanyInvitation.Status.DECLINED
+    invitation.answered_by, invitation.answered_at = actor, timezone.now()
+    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+
+
+@transaction.atomic
+def company_staff_role_set(*, actor: User, company: ShareCompany, user: User,
+                           role: str) -> CompanyStaff:
+    """The company's admins make someone on the staff admin or plain staff.
+    The last admin cannot become plain staff."""
+    _require_company_admin(company, actor)
+    _checked_role(role)
+    _lock(company)
+    link = CompanyStaff.objects.filter(company=company, user=user).first()
     if link is None:
-        return CompanyStaff.objects.create(company=company, user=person, role=role)
+        raise NotFound(_("This person is not on the company's staff."))
     if link.role != role:
         if _last_admin(company, link):
             raise Conflict(_("A company needs an admin: make someone else admin first."))

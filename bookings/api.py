@@ -22,7 +22,7 @@ from bookings.services import review as review_services
 from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
 from listings.models import Listing
-from listings.selectors import Viewer, listing_get, managed_q
+from listings.selectors import Viewer, can_manage_listing, listing_get, managed_q
 from marketplace.api import Pagination, paginated
 from marketplace.dates import REFUSE, AwareDateTimeField, datetime_from_input
 from marketplace.errors import NotFound, ValidationFailed
@@ -177,7 +177,8 @@ class ListingQuote(APIView):
                     "anyone commits.",
     )
     def get(self, request, listing_id: int):
-        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        viewer = Viewer.of(request.user)
+        listing = listing_get(listing_id=listing_id, viewer=viewer)
         params = QuoteParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         start, end = params.validated_data["start"], params.validated_data["end"]
@@ -185,10 +186,10 @@ class ListingQuote(APIView):
             message = _("The end must be after the start.")
             raise ValidationFailed(message, fields={"end": [message]})
         slug = params.validated_data.get("community")
-        community = listing.communities.filter(slug=slug).first() if slug else None
+        community = booking_rules.quoted_community(listing=listing, viewer=viewer, slug=slug)
         return Response({**pricing.quote(listing, start, end).as_dict(),
-                         "rules": booking_rules.rules_that_apply(listing=listing,
-                                                                community=community)})
+                         "rules": booking_rules.rules_that_apply(
+                             listing=listing, community=community, asker=request.user)})
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -299,7 +300,7 @@ class ConditionReportOut(serializers.Serializer):
     photos = serializers.SerializerMethodField()
 
     def get_photos(self, report) -> list[dict]:
-        return [{"url": p.image.url, "thumbnail_url": p.thumbnail.url}
+        return [{"url": p.image_url, "thumbnail_url": p.thumbnail_url}
                 for p in report.photos.all()]
 
 
@@ -354,6 +355,29 @@ class CalendarLinks(APIView):
             reverse("calendar-feed", args=[feed.token]))})
 
 
+class CalendarReset(APIView):
+    """A new secret address for the caller's bookings feed, or (with
+    `listing`) for a listing's feed the caller manages; the old one 404s."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request={"application/json": {"type": "object", "properties": {
+        "listing": {"type": "integer", "description": "A listing you manage; "
+                                                      "empty for your own feed."}}}},
+        responses={200: {"type": "object"}})
+    def post(self, request):
+        listing_id, listing = request.data.get("listing"), None
+        if listing_id not in (None, ""):
+            if not str(listing_id).isdigit():
+                raise ValidationFailed(fields={"listing": [_("Give a listing's number.")]})
+            listing = listing_get(listing_id=int(listing_id), viewer=Viewer.of(request.user))
+        feed = calendar_services.calendar_feed_get_or_create(actor=request.user,
+                                                             listing=listing)
+        feed = calendar_services.calendar_feed_rotate(actor=request.user, feed=feed)
+        return Response({"url": request.build_absolute_uri(
+            reverse("calendar-feed", args=[feed.token]))})
+
+
 class UnitAvailabilityOut(serializers.Serializer):
     unit = serializers.IntegerField()
     label = serializers.CharField()
@@ -362,7 +386,9 @@ class UnitAvailabilityOut(serializers.Serializer):
         help_text="[start, end) intervals when the unit is free.")
     taken = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="[start, end, reason] with reason booked, blackout or closed.")
+        help_text="[start, end, reason]: reason closed (outside the opening hours) or "
+                  "unavailable; for those who manage the listing, booked or blackout "
+                  "instead of unavailable.")
 
 
 class AvailabilityOut(serializers.Serializer):
@@ -379,7 +405,8 @@ class ListingAvailability(APIView):
                          description="ISO 8601 with offset; at most 90 days after from")],
         responses=AvailabilityOut)
     def get(self, request, listing_id: int):
-        listing = listing_get(listing_id=listing_id, viewer=Viewer.of(request.user))
+        viewer = Viewer.of(request.user)
+        listing = listing_get(listing_id=listing_id, viewer=viewer)
         errors = {}
         times = {}
         for name in ("from", "to"):
@@ -395,7 +422,9 @@ class ListingAvailability(APIView):
         if errors:
             raise ValidationFailed(fields=errors)
         return Response({"listing": listing.pk,
-                         "units": unit_availability(listing, times["from"], times["to"])})
+                         "units": unit_availability(
+                             listing, times["from"], times["to"],
+                             detailed=can_manage_listing(listing=listing, viewer=viewer))})
 
 
 urlpatterns = [
@@ -412,6 +441,7 @@ urlpatterns = [
     path("listings/<int:listing_id>/waitlist/", ListingWaitlist.as_view(),
          name="api-listing-waitlist"),
     path("calendar/", CalendarLinks.as_view(), name="api-calendar"),
+    path("calendar/reset/", CalendarReset.as_view(), name="api-calendar-reset"),
     path("bookings/<int:booking_id>/<str:action>/", BookingAction.as_view(),
          name="api-booking-action"),
     path("listings/<int:listing_id>/quote/", ListingQuote.as_view(), name="api-listing-quote"),

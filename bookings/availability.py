@@ -74,10 +74,17 @@ def _merge(periods):
     return merged
 
 
-def unit_availability(listing: Listing, start: datetime, end: datetime) -> list[dict]:
+def unit_availability(listing: Listing, start: datetime, end: datetime, *,
+                      detailed: bool = False) -> list[dict]:
     """For each active unit: the free and the taken intervals in [start, end),
-    taken by a booking, a blackout or closed hours."""
-    blackouts = [(max(b.starts_at, start), min(b.ends_at, end), "blackout")
+    taken by closed hours ("closed", the opening hours are public) or
+    "unavailable". Only for those who manage the listing (`detailed`) does
+    "unavailable" say which: "booked" or "blackout". A blackout's reason
+    (an imported calendar's event titles among them) is never told here:
+    it is the managers' alone (issue 15), and so is whether the lender's
+    own calendar or a borrower holds the time."""
+    blackout, booked = ("blackout", "booked") if detailed else ("unavailable", "unavailable")
+    blackouts = [(max(b.starts_at, start), min(b.ends_at, end), blackout)
                  for b in listing.blackouts.filter(starts_at__lt=end, ends_at__gt=start)]
     closed = [(s, e, "closed") for s, e in _closed_periods(listing, start, end)]
     bookings = list(_holding(start, end).filter(listing=listing).values_list(
@@ -86,7 +93,7 @@ def unit_availability(listing: Listing, start: datetime, end: datetime) -> list[
     for unit in listing.units.filter(is_active=True).order_by("position", "pk"):
         taken = _merge(
             [*blackouts, *closed,
-             *((max(s, start), min(e, end), "booked") for u, s, e in bookings if u == unit.pk)])
+             *((max(s, start), min(e, end), booked) for u, s, e in bookings if u == unit.pk)])
         free, cursor = [], start
         for s, e, _reason in sorted(taken):
             if s > cursor:

@@ -3,14 +3,17 @@
 from django.http import Http404, HttpResponse
 from django.urls import path
 
-from bookings.models import CalendarFeed
-from bookings.services.calendar import calendar_feed_render
+from bookings.services.calendar import calendar_feed_for_token, calendar_feed_render
+from marketplace.errors import NotFound
 
 
 def calendar_feed(request, token: str):
-    feed = CalendarFeed.objects.select_related("user", "listing").filter(token=token).first()
-    if feed is None or not feed.user.is_active:
-        raise Http404()
+    # Rights are checked on every fetch: a listing's feed stops (404) once
+    # its person no longer manages the listing.
+    try:
+        feed = calendar_feed_for_token(token=token)
+    except NotFound:
+        raise Http404() from None
     response = HttpResponse(calendar_feed_render(feed), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="nanum.ics"'
     response["Cache-Control"] = "private, max-age=300"

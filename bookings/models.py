@@ -8,7 +8,10 @@ IMMEDIATE transaction, which holds the database's write lock.
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from listings.models import unguessable_name
 
 
 class Booking(models.Model):
@@ -139,13 +142,32 @@ class ConditionReport(models.Model):
         return f"{self.booking_id} {self.stage}: {self.condition}"
 
 
+def condition_photo_name(instance, filename: str) -> str:
+    return unguessable_name("conditions", filename)
+
+
+def condition_thumbnail_name(instance, filename: str) -> str:
+    return unguessable_name("conditions/thumbs", filename)
+
+
 class ConditionPhoto(models.Model):
+    """Never public: served only to the booking's parties through the checked
+    view (frontend/views/media.py), at `image_url` and `thumbnail_url`."""
+
     report = models.ForeignKey(ConditionReport, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="conditions/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="conditions/thumbs/%Y/%m/")
+    image = models.ImageField(upload_to=condition_photo_name)
+    thumbnail = models.ImageField(upload_to=condition_thumbnail_name)
 
     def __str__(self):
         return f"photo of report {self.report_id}"
+
+    @property
+    def image_url(self) -> str:
+        return reverse("photo-condition", args=[self.pk, "full"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("photo-condition", args=[self.pk, "thumb"])
 
 
 class Extension(models.Model):

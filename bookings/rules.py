@@ -8,14 +8,17 @@ two requests of one borrower cannot both pass a limit."""
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from bookings.models import Booking
 from community_rules import engine as rules_engine
 from community_rules.fair_use import WINDOW, busiest_window_days
-from community_rules.models import Membership
+from community_rules.models import Community, Membership
 from community_rules.rule_types import BookingFacts
 from community_rules.selectors import membership_locked
 from listings.models import Listing
 from listings.rules import category_path
+from listings.selectors import Viewer
 from marketplace.errors import RuleViolation
 
 # Bookings that count as "booked" for fair use and gaps: holding ones and
@@ -95,7 +98,20 @@ def check_booking_rules(*, borrower, listing: Listing, community, start: datetim
         raise RuleViolation(violations)
 
 
-def rules_that_apply(*, listing: Listing, community) -> list[dict]:
+def rules_that_apply(*, listing: Listing, community, asker=None) -> list[dict]:
     """The rules a booking of this listing through `community` would be
-    checked against, in plain words (the quote shows them)."""
-    return rules_engine.rules_that_apply(community=community, shared_in=shared_in(listing))
+    checked against, in plain words (the quote shows them); those of private
+    communities `asker` is not in, without the community's name."""
+    return rules_engine.rules_that_apply(community=community, shared_in=shared_in(listing),
+                                         asker=asker)
+
+
+def quoted_community(*, listing: Listing, viewer: Viewer, slug: str | None):
+    """The community a quote is asked through: one the listing is shared in
+    and the viewer may see. A private community's slug tells an outsider
+    nothing, not even its rules (issue 15): the quote is then as without one."""
+    if not slug:
+        return None
+    return listing.communities.filter(
+        Q(visibility=Community.Visibility.PUBLIC) | Q(pk__in=viewer.community_ids),
+        slug=slug).first()

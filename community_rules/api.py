@@ -306,6 +306,19 @@ class Invites(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+class InvitesRevoke(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None},
+                   description="Moderators revoke every invite link made so far: they "
+                               "admit no one and say they were revoked (403). Links made "
+                               "afterwards work.")
+    def post(self, request, slug: str):
+        community = selectors.community_get(slug=slug, viewer=request.user)
+        services.invites_revoke(actor=request.user, community=community)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class Events(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = Pagination
@@ -333,5 +346,7 @@ urlpatterns = [
     path("communities/<slug:slug>/members/<int:user_id>/refuse/", MemberRefuse.as_view(),
          name="api-member-refuse"),
     path("communities/<slug:slug>/invites/", Invites.as_view(), name="api-invites"),
+    path("communities/<slug:slug>/invites/revoke/", InvitesRevoke.as_view(),
+         name="api-invites-revoke"),
     path("communities/<slug:slug>/events/", Events.as_view(), name="api-community-events"),
 ]

@@ -27,12 +27,26 @@ from community_rules.rule_types import (
     applied_params,
     describe,
 )
+from community_rules.selectors import SEEING_STATUSES
 
 logger = logging.getLogger(__name__)
 
 def _violation(rule: Rule | None, rule_type: str, community: Community, message: str) -> dict:
     return {"rule": rule_type, "rule_id": rule.pk if rule else None,
             "community": community.slug, "message": message}
+
+
+def without_identity(violation: dict) -> dict:
+    """A private community's rule, told to someone who may not see that
+    community (issue 15): what it asks, never whose it is (no slug, no rule
+    id, which would name it to whoever can look them up)."""
+    return {**violation, "rule_id": None, "community": None, "message": _(
+        "A private community this listing is shared in has this rule: %(rule)s") % {
+        "rule": violation["message"]}}
+
+
+def _hidden_from(community: Community, seen_ids) -> bool:
+    return community.visibility == Community.Visibility.PRIVATE and community.pk not in seen_ids
 
 
 def _judged(rule: Rule, community: Community, check: str, facts) -> dict | None:
@@ -105,12 +119,16 @@ def check_booking(facts: BookingFacts, *, shared_in: Iterable[int] = ()) -> list
                 violations.append(violation)
     memberships = {m.community_id: m for m in Membership.objects.filter(
         user=borrower, community_id__in=list(shared_in))}
+    seen = {pk for pk, m in memberships.items() if m.status in SEEING_STATUSES}
     for rule in _guarding(shared_in, besides=community):
         rule_facts = replace(facts, community=rule.community,
                              membership=memberships.get(rule.community_id))
         violation = _judged(rule, rule.community, "check_booking", rule_facts)
         if violation:
-            violations.append(violation)
+            # Still applied (the community forbade it), but a private
+            # community stays unnamed to those outside it.
+            violations.append(without_identity(violation)
+                              if _hidden_from(rule.community, seen) else violation)
     return violations
 
 
@@ -140,15 +158,30 @@ def check_listing(*, owner, listing, communities, category_slugs: frozenset[str]
     return violations
 
 
-def rules_that_apply(*, community: Community | None, shared_in: Iterable[int]) -> list[dict]:
+def rules_that_apply(*, community: Community | None, shared_in: Iterable[int],
+                     asker=None) -> list[dict]:
     """The rules a booking would be checked against, in plain words, before
     anyone asks: those of the community it is booked through, and those that
-    guard what is shared in the other communities of `shared_in`."""
+    guard what is shared in the other communities of `shared_in`. Those of a
+    private community `asker` may not see are told without its name."""
     rules = list(community.rules.all()) if community is not None else []
     rules += list(_guarding(shared_in, besides=community))
-    return [{"rule": r.type, "rule_id": r.pk, "community": r.community.slug,
-             "text": describe(r.type, r.params)}
-            for r in sorted(rules, key=lambda r: r.pk)]
+    seen = set()
+    if asker is not None and asker.is_authenticated:
+        seen = set(Membership.objects.filter(
+            user=asker, community_id__in=[r.community_id for r in rules],
+            status__in=SEEING_STATUSES).values_list("community_id", flat=True))
+    told = []
+    for r in sorted(rules, key=lambda r: r.pk):
+        text = describe(r.type, r.params)
+        if _hidden_from(r.community, seen):
+            told.append({"rule": r.type, "rule_id": None, "community": None, "text": _(
+                "A private community this listing is shared in has this rule: %(rule)s")
+                % {"rule": text}})
+        else:
+            told.append({"rule": r.type, "rule_id": r.pk, "community": r.community.slug,
+                         "text": text})
+    return told
 
 
 def requires_approval(community: Community | None) -> bool:

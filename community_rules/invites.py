@@ -2,8 +2,12 @@
 community and the moment it stops working.
 
 Anyone holding the link may use it until it expires (a link is shared in a
-building's chat, not addressed to one person), so the expiry is what limits
-it. Nothing is stored: the signature is the proof a moderator made it.
+building's chat, not addressed to one person), or until a moderator revokes
+the community's links. Nothing is stored per link: the signature is the
+proof a moderator made it, and it carries the community's invite generation
+(Community.invite_generation), which revoking raises; a link of an older
+generation is refused as revoked. Links made before generations existed
+count as generation 0.
 """
 
 from datetime import datetime
@@ -23,11 +27,13 @@ class Invite(NamedTuple):
     community_id: int
     expires_at: datetime
     invited_by: int | None
+    generation: int = 0
 
 
-def invite_token(*, community_id: int, expires_at: datetime, invited_by: int) -> str:
+def invite_token(*, community_id: int, expires_at: datetime, invited_by: int,
+                 generation: int = 0) -> str:
     return signing.dumps({"c": community_id, "e": int(expires_at.timestamp()),
-                          "by": invited_by}, salt=SALT)
+                          "by": invited_by, "g": generation}, salt=SALT)
 
 
 def invite_read(token: str) -> Invite:
@@ -36,10 +42,16 @@ def invite_read(token: str) -> Invite:
     try:
         payload = signing.loads(token or "", salt=SALT)
         community_id, expires = int(payload["c"]), int(payload["e"])
+        generation = int(payload.get("g", 0))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Forbidden(_("This invite link is not valid: check that it was copied "
                           "whole, or ask a moderator for a new one.")) from None
     expires_at = datetime.fromtimestamp(expires, tz=timezone.get_current_timezone())
     if expires_at <= timezone.now():
         raise Forbidden(_("This invite link has expired. Ask a moderator for a new one."))
-    return Invite(community_id, expires_at, payload.get("by"))
+    return Invite(community_id, expires_at, payload.get("by"), generation)
+
+
+def invite_revoked(invite: Invite, *, current_generation: int) -> bool:
+    """True when a moderator revoked the community's links after this one was made."""
+    return invite.generation < current_generation

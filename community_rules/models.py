@@ -43,6 +43,9 @@ class Community(models.Model):
     quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"), default=30)
     threshold_percent = models.PositiveSmallIntegerField(_("threshold (%)"), default=50)
     voting_days = models.PositiveSmallIntegerField(_("voting period (days)"), default=7)
+    # Signed into every invite link; revoking the links raises it, so every
+    # link made before stops working (community_rules/invites.py).
+    invite_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("community")

@@ -34,8 +34,21 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from community_rules import policy
-from community_rules.invites import MAX_DAYS, MIN_DAYS, Invite, invite_read, invite_token
-from community_rules.models import Community, Membership, MembershipEvent, Sanction
+from community_rules.invites import (
+    MAX_DAYS,
+    MIN_DAYS,
+    Invite,
+    invite_read,
+    invite_revoked,
+    invite_token,
+)
+from community_rules.models import (
+    Community,
+    Membership,
+    MembershipEvent,
+    ModerationLog,
+    Sanction,
+)
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -232,16 +245,43 @@ def invite_create(*, actor, community: Community, days: int = 7) -> str:
             _("An invite lasts from %(min)d to %(max)d days.") % {"min": MIN_DAYS,
                                                                    "max": MAX_DAYS}]})
     return invite_token(community_id=community.pk,
-                        expires_at=timezone.now() + timedelta(days=days), invited_by=actor.pk)
+                        expires_at=timezone.now() + timedelta(days=days), invited_by=actor.pk,
+                        generation=_invite_generation(community))
+
+
+def _invite_generation(community: Community, *, lock: bool = False) -> int:
+    rows = Community.objects.filter(pk=community.pk)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.values_list("invite_generation", flat=True).first() or 0
+
+
+@transaction.atomic
+def invites_revoke(*, actor, community: Community) -> int:
+    """A moderator revokes every invite link of the community made so far:
+    they admit no one from now on, and say they were revoked; links made
+    afterwards work. Written in the moderation log. The new generation."""
+    _require_moderator(community, actor)
+    generation = _invite_generation(community, lock=True) + 1
+    Community.objects.filter(pk=community.pk).update(invite_generation=generation)
+    community.invite_generation = generation
+    ModerationLog.objects.create(community=community, actor=actor, action="invites_revoked",
+                                 target=community.name[:200],
+                                 reason=_("Every invite link made so far was revoked."))
+    return generation
 
 
 def invite_check(*, token: str, community: Community | None = None) -> Invite:
     """The invite a token carries, or Forbidden saying what is wrong: not a
     valid link (altered or cut short), expired, for another community, or
-    made by someone who no longer moderates it."""
+    made by someone who no longer moderates it, or revoked."""
     invite = invite_read(token)
     if community is not None and invite.community_id != community.pk:
         raise Forbidden(_("This invite link is for another community."))
+    if community is not None and invite_revoked(
+            invite, current_generation=_invite_generation(community)):
+        raise Forbidden(_("This invite link was revoked by the community's moderators. "
+                          "Ask a moderator for a new one."))
     if (community is not None and invite.invited_by is not None
             and invite.invited_by not in policy.moderator_ids(community)):
         # Taking someone's moderator role also withdraws the links they made.

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("frontend.views.companies")),
     path("", include("frontend.views.bookings")),
     path("", include("frontend.views.governance")),
+    path("", include("frontend.views.media")),
 ]

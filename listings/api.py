@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from listings.models import MAX_SPAN, MAX_WON, Category, Listing
 from listings.search import listing_search, parse_listing_query
-from listings.selectors import Viewer, can_manage_listing, listing_get
+from listings.selectors import Viewer, can_manage_listing, community_shown, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
 from marketplace.api import SearchPagination, paginated
@@ -46,14 +46,15 @@ class Categories(APIView):
 
 def _location(listing: Listing, exact: bool) -> dict:
     """Exact for those who manage the listing; about a kilometre off for
-    everyone else, so no one's front door is published."""
+    everyone else, so no one's front door is published: the stored
+    approximate point, the one search measures distances from."""
     if listing.lat is None:
         return {"district": listing.district, "lat": None, "lng": None, "approximate": False}
     if exact:
         return {"district": listing.district, "lat": listing.lat, "lng": listing.lng,
                 "approximate": False}
-    return {"district": listing.district, "lat": round(listing.lat, 2),
-            "lng": round(listing.lng, 2), "approximate": True}
+    return {"district": listing.district, "lat": listing.approx_lat,
+            "lng": listing.approx_lng, "approximate": True}
 
 
 def _hours(duration) -> float | None:
@@ -91,11 +92,13 @@ class ListingCardSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, listing) -> str | None:
         photos = list(listing.photos.all())
-        return photos[0].thumbnail.url if photos else None
+        return photos[0].thumbnail_url if photos else None
 
+    @extend_schema_field(serializers.FloatField(
+        allow_null=True, help_text="From the approximate point, to half a kilometre."))
     def get_distance_km(self, listing) -> float | None:
-        distance = getattr(listing, "distance_km", None)
-        return round(distance, 2) if distance is not None else None
+        distance = getattr(listing, "distance_km", None)  # search rounds it (listings/search.py)
+        return round(distance, 1) if distance is not None else None
 
 
 class HoldCommunityOut(serializers.Serializer):
@@ -140,21 +143,26 @@ class ListingSerializer(ListingCardSerializer):
     def get_units(self, listing) -> int:
         return sum(1 for unit in listing.units.all() if unit.is_active)
 
+    def _viewer(self) -> Viewer:
+        return self.context.get("viewer") or Viewer.of(None)
+
     def get_communities(self, listing) -> list[dict]:
-        viewer = self.context.get("viewer")
-        visible = viewer.community_ids if viewer else frozenset()
+        viewer = self._viewer()
         return [{"slug": c.slug, "name": c.name} for c in listing.communities.all()
-                if c.visibility == "public" or c.pk in visible]
+                if community_shown(community=c, viewer=viewer)]
 
     def get_owner(self, listing) -> dict:
         return {"id": listing.owner_id, "display_name": listing.owner.display_name}
 
     def get_owner_community(self, listing) -> dict | None:
+        """Null for those outside a private community that lends it."""
         community = listing.owner_community
-        return {"slug": community.slug, "name": community.name} if community else None
+        if not community_shown(community=community, viewer=self._viewer()):
+            return None
+        return {"slug": community.slug, "name": community.name}
 
     def get_photos(self, listing) -> list[dict]:
-        return [{"id": p.id, "url": p.image.url, "thumbnail_url": p.thumbnail.url,
+        return [{"id": p.id, "url": p.image_url, "thumbnail_url": p.thumbnail_url,
                  "position": p.position} for p in listing.photos.all()]
 
     def get_opening_hours(self, listing) -> list[dict]:
@@ -345,8 +353,8 @@ class ListingPhotos(APIView):
         params.is_valid(raise_exception=True)
         photo = photo_services.listing_photo_add(actor=request.user, listing=listing,
                                                  image=params.validated_data["image"])
-        return Response({"id": photo.pk, "url": photo.image.url,
-                         "thumbnail_url": photo.thumbnail.url, "position": photo.position},
+        return Response({"id": photo.pk, "url": photo.image_url,
+                         "thumbnail_url": photo.thumbnail_url, "position": photo.position},
                         status=status.HTTP_201_CREATED)
 
 
@@ -360,8 +368,20 @@ class BlackoutOut(serializers.Serializer):
     id = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    reason = serializers.CharField()
-    source = serializers.CharField()
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Empty for those who do not manage the listing.")
+    source = serializers.CharField(
+        allow_blank=True, help_text="manual or calendar; empty for those who do not manage "
+                                    "the listing.")
+
+
+def _blackouts_shown(blackouts, *, manages: bool) -> list[dict]:
+    """Its managers see why a listing is closed (imported calendar titles
+    included) and where the period came from; everyone else only when
+    (issue 15)."""
+    return [{"id": b.pk, "starts_at": b.starts_at, "ends_at": b.ends_at,
+             "reason": b.reason if manages else "", "source": b.source if manages else ""}
+            for b in blackouts]
 
 
 class ListingBlackouts(APIView):
@@ -371,7 +391,9 @@ class ListingBlackouts(APIView):
     def get(self, request, listing_id: int):
         viewer = Viewer.of(request.user)
         listing = listing_get(listing_id=listing_id, viewer=viewer)
-        return Response(BlackoutOut(listing.blackouts.all(), many=True).data)
+        manages = can_manage_listing(listing=listing, viewer=viewer)
+        return Response(BlackoutOut(_blackouts_shown(listing.blackouts.all(), manages=manages),
+                                    many=True).data)
 
     @extend_schema(request=BlackoutIn, responses={201: BlackoutOut})
     def post(self, request, listing_id: int):

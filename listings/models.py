@@ -1,12 +1,18 @@
 """What is shared: items, services and spaces, their units, photos, opening
 hours and blackouts, in a category tree."""
 
+import secrets
 from datetime import timedelta
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Round
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +25,8 @@ MAX_SPAN = timedelta(days=365)  # the shortest and longest booking, the notice
 MAX_REQUEST_EXPIRY = timedelta(days=30)  # how long a request waits for an answer
 # Won only, until a second currency really works (prices, payments, payouts).
 CURRENCIES = ("KRW",)
+# Decimal places of the approximate point others see (Listing.approx_lat).
+APPROX_DIGITS = 2
 
 
 def validate_currency(value: str) -> None:
@@ -110,6 +118,17 @@ class Listing(models.Model):
     district = models.CharField(_("district"), max_length=60, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # The point everyone but the listing's managers sees, to 0.01 degree
+    # (about 1.1 km north-south, 0.9 km east-west in Seoul). Search filters,
+    # sorts and measures distance on it alone (issue 15): distances from the
+    # exact point would give the lender's door away by triangulation. The
+    # database computes it from lat/lng, so no write can leave it behind.
+    approx_lat = models.GeneratedField(
+        expression=Round(F("lat"), APPROX_DIGITS), output_field=models.FloatField(),
+        db_persist=True)
+    approx_lng = models.GeneratedField(
+        expression=Round(F("lng"), APPROX_DIGITS), output_field=models.FloatField(),
+        db_persist=True)
 
     pricing = models.CharField(
         _("pricing"), max_length=12, choices=Pricing.choices, default=Pricing.FREE
@@ -186,7 +205,7 @@ class Listing(models.Model):
         indexes = [
             models.Index(fields=["status", "visibility", "-created_at"]),
             models.Index(fields=["-created_at", "-id"], name="listing_newest"),
-            models.Index(fields=["lat", "lng"]),
+            models.Index(fields=["approx_lat", "approx_lng"], name="listing_approx_point"),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["pricing", "price"]),
         ]
@@ -232,10 +251,31 @@ class ListingUnit(models.Model):
         return f"{self.listing} #{self.label or self.position + 1}"
 
 
+def unguessable_name(folder: str, filename: str) -> str:
+    """`folder/YYYY/MM/<32 random hex>.<ext>`: the name says nothing of whose
+    photo it is and cannot be guessed from another's (issue 15). Only the
+    extension of the name asked for is kept."""
+    extension = PurePosixPath(filename).suffix.lower()
+    if not extension[1:].isalnum():
+        extension = ""
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{extension}"
+
+
+def listing_photo_name(instance, filename: str) -> str:
+    return unguessable_name("listings", filename)
+
+
+def listing_thumbnail_name(instance, filename: str) -> str:
+    return unguessable_name("listings/thumbs", filename)
+
+
 class ListingPhoto(models.Model):
+    """Served only through the checked view (frontend/views/media.py), never
+    straight from MEDIA_ROOT: `image_url` and `thumbnail_url` are its URLs."""
+
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="listings/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="listings/thumbs/%Y/%m/")
+    image = models.ImageField(upload_to=listing_photo_name)
+    thumbnail = models.ImageField(upload_to=listing_thumbnail_name)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveSmallIntegerField(default=0)
@@ -246,6 +286,14 @@ class ListingPhoto(models.Model):
 
     def __str__(self):
         return f"photo {self.position + 1} of {self.listing}"
+
+    @property
+    def image_url(self) -> str:
+        return reverse("photo-listing", args=[self.pk, "full"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("photo-listing", args=[self.pk, "thumb"])
 
 
 class OpeningHours(models.Model):

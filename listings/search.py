@@ -40,7 +40,17 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ASin, Cos, Lower, Power, Radians, Sin, Sqrt
+from django.db.models.functions import (
+    ASin,
+    Cast,
+    Cos,
+    Lower,
+    Power,
+    Radians,
+    Round,
+    Sin,
+    Sqrt,
+)
 from django.utils.translation import gettext as _
 
 from listings.models import Category, Listing
@@ -53,6 +63,9 @@ HANGUL = re.compile(r"^[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+$")
 EARTH_RADIUS_KM = 6371.0
 KINDS = {choice.value for choice in Listing.Kind}
 SORTS = {"relevance", "newest", "distance", "price"}
+# Distances are shown to half a kilometre: the approximate point they are
+# measured from is itself up to ~0.7 km from the listing.
+DISTANCE_STEP_KM = 0.5
 
 
 def _words(text: str) -> list[str]:
@@ -227,13 +240,25 @@ def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
 
 
 def _distance_km(lat: float, lng: float):
-    """Great-circle (haversine) distance in km, with functions both
-    databases have."""
-    dlat = Radians(F("lat") - Value(lat)) / 2
-    dlng = Radians(F("lng") - Value(lng)) / 2
-    a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F("lat"))) * Power(
+    """Great-circle (haversine) distance in km from the listing's approximate
+    point, with functions both databases have. Never from the exact point:
+    three searches from chosen places would find the lender's door
+    (issue 15); from the approximate point they find only what every card
+    shows."""
+    dlat = Radians(F("approx_lat") - Value(lat)) / 2
+    dlng = Radians(F("approx_lng") - Value(lng)) / 2
+    a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F("approx_lat"))) * Power(
         Sin(dlng), 2)
     return ExpressionWrapper(2 * EARTH_RADIUS_KM * ASin(Sqrt(a)), output_field=FloatField())
+
+
+def _shown_distance(distance):
+    """The figure a person sees: to DISTANCE_STEP_KM, no finer than the
+    approximate point it is measured from (up to ~0.7 km off)."""
+    # Cast: PostgreSQL rounds numerics only, and would hand back a Decimal.
+    return ExpressionWrapper(
+        Cast(Round(distance / DISTANCE_STEP_KM), FloatField()) * DISTANCE_STEP_KM,
+        output_field=FloatField())
 
 
 def _category_ids(slug: str) -> list[int]:
@@ -283,13 +308,15 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
         listings = listings.filter(Q(pricing=Listing.Pricing.FREE) | Q(price__lte=query.max_price))
     if query.near is not None:
         lat, lng = query.near
-        # A box around the point first (indexed), then the exact distance.
+        # A box around the point first (indexed), then the distance; both
+        # on the approximate point only.
         dlat = query.radius_km / 111.0
         dlng = query.radius_km / (111.0 * max(0.01, abs(_cos_deg(lat))))
-        listings = (listings.filter(lat__range=(lat - dlat, lat + dlat),
-                                    lng__range=(lng - dlng, lng + dlng))
-                    .annotate(distance_km=_distance_km(lat, lng))
-                    .filter(distance_km__lte=query.radius_km))
+        listings = (listings.filter(approx_lat__range=(lat - dlat, lat + dlat),
+                                    approx_lng__range=(lng - dlng, lng + dlng))
+                    .alias(distance=_distance_km(lat, lng))
+                    .filter(distance__lte=query.radius_km)
+                    .annotate(distance_km=_shown_distance(F("distance"))))
     if query.available_from is not None:
         if _free_between is None:
             raise ImproperlyConfigured("Search by dates needs the bookings app installed.")
@@ -303,7 +330,7 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
             title_match=Case(*title_hits, default=Value(0), output_field=IntegerField())
         ).order_by("-title_match", "-created_at", "-id")
     elif sort == "distance":
-        listings = listings.order_by("distance_km", "-id")
+        listings = listings.order_by("distance", "-id")
     elif sort == "price":
         listings = listings.order_by("price", "-created_at", "-id")
     else:

@@ -98,3 +98,11 @@ def category_names(slugs) -> dict[str, str]:
     """{slug: name in the active language} of the categories among `slugs`
     that exist (what the community rules name; marketplace/categories.py)."""
     return {c.slug: c.name for c in Category.objects.filter(slug__in=list(slugs))}
+
+
+def community_shown(*, community, viewer: Viewer) -> bool:
+    """Whether a community's name and slug may go next to a listing for the
+    viewer: a public one, or a private one the viewer is a member of. Of a
+    private community outsiders learn nothing (issue 15)."""
+    return community is not None and (
+        community.visibility == "public" or community.pk in viewer.community_ids)

@@ -5,6 +5,7 @@ while it loads, so it must not import the apps' API views).
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from marketplace.errors import DomainError
+from marketplace.parsers import BodyNotReadable, RequestTooLarge
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -69,6 +71,7 @@ def paginated(view, request, queryset, serialize):
 
 # DRF's own exceptions, by the code shared/API.md gives them.
 _CODES = [
+    (RequestTooLarge, "request_too_large"),
     (exceptions.ValidationError, "validation_failed"),
     (exceptions.ParseError, "validation_failed"),
     (exceptions.NotAuthenticated, "not_authenticated"),
@@ -90,6 +93,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -101,9 +106,10 @@ def exception_handler(exc, context):
             fields = {"non_field_errors": fields}
         response.data = {
             "code": code,
-            "detail": _("Some of the information is not valid.")
-            if fields
-            else str(exc.detail),
+            "detail": _("Some of the information is not valid.") if fields
+            else str(exc.detail) if isinstance(exc, BodyNotReadable)
+            # DRF's own parse errors quote the parser, in English.
+            else _("The request body could not be read."),
             "fields": fields,
         }
     else:
@@ -113,8 +119,13 @@ def exception_handler(exc, context):
     return response
 
 
-def not_found_json(request) -> JsonResponse:
-    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+def refusal_json(code: str, detail: str, status: int, **extra) -> JsonResponse:
+    """The error shape, for refusals made outside DRF (middleware, URLs)."""
+    return JsonResponse({"code": code, "detail": detail, **extra}, status=status)
+
+
+def not_found_json(request, *args, **kwargs) -> JsonResponse:
+    return refusal_json("not_found", _("Not found."), 404)
 
 
 def server_error_json(request) -> JsonResponse:

@@ -13,16 +13,28 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+# daphne (Twisted) answers a request line or headers past 16 KB with a bare
+# 400 and closes at once, which clients still sending see as a dropped
+# connection. Let up to 256 KB through, so RequestLimits answers 414 in the
+# error shape (README.md, "Request limits").
+try:
+    from twisted.web.http import HTTPChannel
+except ImportError:  # another ASGI server: its own limits apply
+    pass
+else:
+    HTTPChannel.MAX_LENGTH = 256 * 1024
+    HTTPChannel.totalHeadersSize = 256 * 1024 + 16 * 1024
 
-from accounts.socket_auth import SessionOrTokenAuthMiddleware  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from accounts.socket_auth import SessionOrTokenAuthMiddleware, SocketOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # Own origin for browsers; no origin for apps that bring their token.
+        "websocket": SocketOriginValidator(
             SessionOrTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "allauth.headless",
     "channels",
     "django_htmx",
+    "csp",
     "huey.contrib.djhuey",
     # ours
     "accounts",
@@ -91,9 +92,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.headers.ContentSecurityPolicy",
+    "marketplace.headers.PermissionsPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "marketplace.limits.RequestLimits",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +106,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "frontend.middleware.DomainErrorPages",
+    # Inside authentication and DRF, so it sees who the caller turned out to be.
+    "marketplace.headers.NoStoreForSignedInAPI",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -213,6 +219,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Nanum] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# An optional display name at sign-up (else "Neighbour 1234").
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtra"
+# allauth hides whether an address has an account on password reset and, with
+# mandatory verification, on sign-up (README, "Accounts and e-mail privacy").
+# Not "strict": that would make a second account with the same address.
+ACCOUNT_PREVENT_ENUMERATION = True
 # allauth's rate limits stay on (its defaults); they live in the cache, which
 # is Redis whenever REDIS_URL is set, so every process shares them.
 ACCOUNT_RATE_LIMITS = {
@@ -242,6 +254,11 @@ for _provider in ("kakao", "naver", "google"):
 
 # --- API ------------------------------------------------------------------
 
+# Bodies other than uploaded files: 1 MB (413 past it, marketplace.limits
+# and marketplace.parsers.JSONParser). Photos keep their own 10 MB limit
+# (marketplace.images); files never count against this one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api_auth.SessionTokenAuthentication",
@@ -260,6 +277,12 @@ REST_FRAMEWORK = {
         "user": env("API_RATE_USER", default="1200/minute"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    # DRF's three, with a JSON parser that refuses what would crash it.
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -332,6 +355,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Listing and condition photos are never served raw from MEDIA_ROOT: a view
+# checks who asks (frontend/views/media.py), then "" streams the file
+# itself, "x-accel" lets nginx send it (X-Accel-Redirect to the internal
+# location /protected-media/), "x-sendfile" lets Apache or lighttpd send it
+# (X-Sendfile with the absolute path). README, "Running at scale".
+NANUM_PROTECTED_MEDIA = env("NANUM_PROTECTED_MEDIA", default="")
+if NANUM_PROTECTED_MEDIA not in ("", "x-accel", "x-sendfile"):
+    raise ImproperlyConfigured(
+        'NANUM_PROTECTED_MEDIA must be empty, "x-accel" or "x-sendfile".')
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -350,6 +382,43 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# SecurityMiddleware already sends Referrer-Policy: same-origin and
+# Cross-Origin-Opener-Policy: same-origin (Django's defaults).
+
+# Content-Security-Policy (django-csp, via marketplace.headers, which adds
+# ws(s)://<this host> to connect-src for our sockets). Nothing inline: every
+# script and style is a file from our own origin, so an injected <script> or
+# on*= handler does not run. The Swagger page (/api/docs/) keeps this policy
+# too (marketplace/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # The payments issue adds Stripe.js here: "https://js.stripe.com" in
+        # script-src and frame-src, "https://api.stripe.com" in connect-src.
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Social sign-in posts a form that redirects to the provider, and browsers
+# check form-action on that redirect too.
+_SIGN_IN_ORIGINS = {"kakao": "https://kauth.kakao.com", "naver": "https://nid.naver.com",
+                    "google": "https://accounts.google.com"}
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+    _SIGN_IN_ORIGINS[provider] for provider in SOCIALACCOUNT_PROVIDERS]
+# Permissions-Policy (marketplace.headers): only what a page may ask for.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": ["self"],
+    "payment": ["self"],
+    "usb": [],
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -8,10 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.selectors import booking_get
+from community_rules import policy
 from community_rules.selectors import community_get
 from listings.selectors import Viewer
 from listings.services.listing import listing_unhide
 from marketplace.dates import AwareDateTimeField
+from marketplace.errors import NotFound
+from marketplace.parsers import MAX_JSON_INTEGER
 from moderation import selectors
 from moderation import services as moderation
 from moderation.models import Complaint, Report
@@ -19,7 +22,7 @@ from moderation.models import Complaint, Report
 
 class ReportIn(serializers.Serializer):
     target_type = serializers.ChoiceField(choices=Report.TargetType.choices)
-    target_id = serializers.IntegerField(min_value=1)
+    target_id = serializers.IntegerField(min_value=1, max_value=MAX_JSON_INTEGER)
     reason = serializers.CharField(max_length=3000)
     community = serializers.SlugField(required=False)
 
@@ -66,6 +69,10 @@ class ReportHandle(APIView):
     @extend_schema(request=HandleIn, responses=ReportOut)
     def post(self, request, report_id: int):
         report = selectors.report_get(report_id=report_id)
+        # Reports are seen by those who handle them only: to anyone else an
+        # existing report answers as a missing one does (no oracle of ids).
+        if not policy.moderates_queue(user=request.user, community=report.community):
+            raise NotFound()
         params = HandleIn(data=request.data)
         params.is_valid(raise_exception=True)
         report = moderation.report_handle(actor=request.user, report=report,

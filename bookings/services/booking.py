@@ -61,7 +61,10 @@ def _booking_community(*, listing: Listing, viewer: Viewer, slug: str | None) ->
     must be booked through one of its communities the borrower belongs to."""
     if slug:
         community = listing.communities.filter(slug=slug).first()
-        if community is None:
+        hidden = (community is not None and community.pk not in viewer.community_ids
+                  and community.visibility == Community.Visibility.PRIVATE)
+        if community is None or hidden:
+            # A private community answers as if it were not there.
             refuse("community", _("This listing is not shared in that community."))
         if community.pk not in viewer.community_ids:
             raise Forbidden(_("Only active members can book through this community."))

@@ -42,24 +42,56 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _manages(feed: CalendarFeed) -> bool:
+    """A listing's feed works only while its person still manages the listing."""
+    return feed.listing_id is None or can_manage_listing(listing=feed.listing,
+                                                         viewer=Viewer.of(feed.user))
+
+
 @transaction.atomic
 def calendar_feed_get_or_create(*, actor, listing: Listing | None = None) -> CalendarFeed:
-    """A person's feed of their bookings, or, for a lender, one listing's."""
-    if listing is not None and not can_manage_listing(listing=listing,
-                                                      viewer=Viewer.of(actor)):
+    """A person's feed of their bookings, or, for a lender, one listing's.
+    A listing has one feed, shared by whoever manages it; when its person no
+    longer manages the listing, the next manager who asks takes it over
+    under a new address (the old one already answers 404)."""
+    if listing is None:
+        feed, _created = CalendarFeed.objects.get_or_create(
+            user=actor, listing=None, defaults={"token": _new_token()})
+        return feed
+    if not can_manage_listing(listing=listing, viewer=Viewer.of(actor)):
         raise Forbidden(_("Only the lender can see this listing's calendar."))
-    feed, _created = CalendarFeed.objects.get_or_create(
-        user=actor, listing=listing, defaults={"token": _new_token()})
+    feed = (CalendarFeed.objects.select_for_update().select_related("user", "listing")
+            .filter(listing=listing).first())
+    if feed is None:
+        return CalendarFeed.objects.create(user=actor, listing=listing, token=_new_token())
+    if feed.user_id != actor.pk and not (feed.user.is_active and _manages(feed)):
+        feed.user, feed.token = actor, _new_token()
+        feed.save(update_fields=["user", "token"])
+    return feed
+
+
+def calendar_feed_for_token(*, token: str) -> CalendarFeed:
+    """The feed a secret address names, checked again on every fetch: its
+    person is active and, for a listing's feed, still manages the listing
+    (staff or moderator rights can be lost); else NotFound."""
+    feed = CalendarFeed.objects.select_related("user", "listing").filter(token=token).first()
+    if feed is None or not feed.user.is_active or not _manages(feed):
+        raise NotFound()
     return feed
 
 
 @transaction.atomic
 def calendar_feed_rotate(*, actor, feed: CalendarFeed) -> CalendarFeed:
-    """A new secret address; the old one stops working at once."""
-    if feed.user_id != actor.pk:
+    """A new secret address; the old one stops working at once. A person
+    resets their own feed; a listing's feed, anyone who manages the listing
+    (who then becomes its person)."""
+    if feed.listing_id is not None and can_manage_listing(listing=feed.listing,
+                                                          viewer=Viewer.of(actor)):
+        feed.user = actor
+    elif feed.user_id != actor.pk or feed.listing_id is not None:
         raise NotFound()
     feed.token = _new_token()
-    feed.save(update_fields=["token"])
+    feed.save(update_fields=["user", "token"])
     return feed
 
 

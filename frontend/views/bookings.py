@@ -24,7 +24,7 @@ from bookings.services import waitlist as waitlist_services
 from bookings.transitions import BORROWER, LENDER, actions_for
 from frontend.forms import datetimes_from_form
 from frontend.refusals import refusal_shown
-from listings.selectors import Viewer, can_manage_listing, listing_get
+from listings.selectors import Viewer, can_manage_listing, community_shown, listing_get
 from marketplace.dates import LOCAL, datetime_from_input
 from marketplace.errors import BookingConflict, DomainError, ValidationFailed
 
@@ -48,10 +48,13 @@ def _shown(moment: datetime | None, typed: str | None) -> str:
     return timezone.localtime(moment).strftime(DATETIME_INPUT)
 
 
-def _quote_context(listing, start, end) -> dict:
+def _quote_context(listing, start, end, viewer: Viewer) -> dict:
+    # A private community that lends it is named to its members only.
+    lender = listing.owner_community if community_shown(
+        community=listing.owner_community, viewer=viewer) else None
     if start is None or end is None or start >= end:
-        return {"quote": None}
-    return {"quote": pricing.quote(listing, start, end)}
+        return {"quote": None, "lender_community": lender}
+    return {"quote": pricing.quote(listing, start, end), "lender_community": lender}
 
 
 @login_required
@@ -84,24 +87,26 @@ def booking_new(request, pk: int):
     through = next((c for c in communities if c.slug == chosen), None) or (
         communities[0] if communities and listing.visibility != "public" else None)
     context = {
-        "rules": booking_rules.rules_that_apply(listing=listing, community=through),
+        "rules": booking_rules.rules_that_apply(listing=listing, community=through,
+                                                asker=request.user),
         "offer_waitlist": offer_waitlist,
         "listing": listing, "communities": communities, "start": start, "end": end,
         "start_value": _shown(start, values.get("start")),
         "end_value": _shown(end, values.get("end")),
         "message_text": request.POST.get("message", ""),
-        **_quote_context(listing, start, end),
+        **_quote_context(listing, start, end, viewer),
     }
     return render(request, "bookings/request.html", context)
 
 
 def booking_quote(request, pk: int):
     """The live quote under the request form (htmx swaps it in)."""
-    listing = listing_get(listing_id=pk, viewer=Viewer.of(request.user))
+    viewer = Viewer.of(request.user)
+    listing = listing_get(listing_id=pk, viewer=viewer)
     start = end = None
     with contextlib.suppress(ValidationFailed):  # no price until both read
         start, end = _period(request.GET, required=False)
-    context = {"listing": listing, **_quote_context(listing, start, end)}
+    context = {"listing": listing, **_quote_context(listing, start, end, viewer)}
     return render(request, "bookings/_quote.html", context)
 
 
@@ -253,10 +258,25 @@ def listing_calendar(request, pk: int):
     })
 
 
+@login_required
+@require_POST
+def listing_calendar_reset(request, pk: int):
+    """A new private address for the listing's feed; the old one stops."""
+    listing = listing_get(listing_id=pk, viewer=Viewer.of(request.user))
+    with refusal_shown(request):
+        feed = calendar_services.calendar_feed_get_or_create(actor=request.user, listing=listing)
+        calendar_services.calendar_feed_rotate(actor=request.user, feed=feed)
+        messages.success(request, _("The calendar has a new private address: the old one "
+                                    "no longer works."))
+    return redirect("listing-calendar", pk=listing.pk)
+
+
 urlpatterns = [
     path("listings/<int:pk>/book/", booking_new, name="booking-new"),
     path("listings/<int:pk>/book/quote/", booking_quote, name="booking-quote"),
     path("listings/<int:pk>/calendar/", listing_calendar, name="listing-calendar"),
+    path("listings/<int:pk>/calendar/reset/", listing_calendar_reset,
+         name="listing-calendar-reset"),
     path("listings/<int:pk>/waitlist/", waitlist_new, name="waitlist-new"),
     path("my/bookings/", my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/", booking_detail, name="booking-detail"),

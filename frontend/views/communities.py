@@ -206,6 +206,18 @@ def community_invite(request, slug: str):
 
 
 @login_required
+@require_POST
+def community_invites_revoke(request, slug: str):
+    """Moderators revoke every invite link made so far."""
+    community = selectors.community_get(slug=slug, viewer=request.user)
+    with refusal_shown(request):
+        services.invites_revoke(actor=request.user, community=community)
+        messages.success(request, _("Every invite link made so far is revoked: no one can "
+                                    "join with them any more."))
+    return redirect("community-members", slug=community.slug)
+
+
+@login_required
 def invite_accept(request, token: str):
     """Where an invited person lands: what the community is, and a button to
     join. A broken or expired link is refused with its reason."""
@@ -234,4 +246,6 @@ urlpatterns = [
     path("communities/<slug:slug>/members/<int:user_id>/<str:action>/", member_action,
          name="community-member-action"),
     path("communities/<slug:slug>/invite/", community_invite, name="community-invite"),
+    path("communities/<slug:slug>/invites/revoke/", community_invites_revoke,
+         name="community-invites-revoke"),
 ]

@@ -69,9 +69,17 @@ def company_edit(request, slug: str):
     if request.method == "POST":
         with refusal_shown(request):
             if request.POST.get("form") == "staff":
-                link = services.company_staff_add(
-                    actor=request.user, company=company, email=request.POST.get("email", ""),
-                    role=request.POST.get("role", CompanyStaff.Role.STAFF))
+                email = request.POST.get("email", "").strip()
+                services.company_staff_invite(
+                    actor=request.user, company=company, email=email,
+                    role=request.POST.get("role", CompanyStaff.Role.STAFF),
+                    site_url=request.build_absolute_uri("/"))
+                messages.success(request, services.invitation_sent_message(email))
+            elif request.POST.get("form") == "role":
+                link = services.company_staff_role_set(
+                    actor=request.user, company=company,
+                    user=get_object_or_404(User, pk=request.POST.get("user") or 0),
+                    role=request.POST.get("role", ""))
                 messages.success(request, _("%(name)s is on the staff as %(role)s.") % {
                     "name": link.user.display_name, "role": link.get_role_display()})
             else:
@@ -86,7 +94,28 @@ def company_edit(request, slug: str):
         return redirect("company-edit", slug=company.slug)
     return render(request, "companies/edit.html", {
         "company": company, "staff": selectors.company_staff_list(company),
+        "invitations": selectors.company_invitations_pending(company),
         "roles": CompanyStaff.Role.choices})
+
+
+@login_required
+def company_invitation(request, token: str):
+    """Where an invited person lands from the e-mail: which company and role,
+    and buttons to accept or decline (signed in with the invited address)."""
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        with refusal_shown(request):
+            if answer == "accept":
+                link = services.company_invitation_accept(actor=request.user, token=token)
+                messages.success(request, _("You are on the staff of %(company)s.") % {
+                    "company": link.company.name})
+                return redirect("company-detail", slug=link.company.slug)
+            services.company_invitation_decline(actor=request.user, token=token)
+            messages.success(request, _("You declined the invitation."))
+            return redirect("home")
+        return redirect("company-invitation", token=token)
+    invitation = services.company_invitation_get(actor=request.user, token=token)
+    return render(request, "companies/invitation.html", {"invitation": invitation})
 
 
 @login_required
@@ -128,6 +157,7 @@ def company_unverify(request, slug: str):
 urlpatterns = [
     path("companies/", company_list, name="company-list"),
     path("companies/new/", company_create, name="company-create"),
+    path("companies/invitations/<str:token>/", company_invitation, name="company-invitation"),
     path("companies/<slug:slug>/", company_detail, name="company-detail"),
     path("companies/<slug:slug>/edit/", company_edit, name="company-edit"),
     path("companies/<slug:slug>/staff/<int:user_id>/remove/", company_staff_remove,

@@ -22,10 +22,17 @@ from bookings.selectors import rating_summary
 from community_rules import policy
 from community_rules.models import Community
 from community_rules.rule_types import describe
+from community_rules.selectors import community_list
 from frontend.forms import datetimes_from_form
 from frontend.refusals import refusal_shown
 from listings.models import MAX_SPAN, MAX_WON, Category, Listing, ListingPhoto
-from listings.selectors import Viewer, can_manage_listing, listing_get, managed_q
+from listings.selectors import (
+    Viewer,
+    can_manage_listing,
+    community_shown,
+    listing_get,
+    managed_q,
+)
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
 from marketplace.errors import DomainError, Forbidden, ValidationFailed
@@ -90,12 +97,14 @@ class ListingForm(forms.Form):
                 (child.slug, child.name) for child in top.children.all()]))
         self.fields["category"].choices = groups
         # The person's communities, and those a colleague already shared it in
-        # (kept unless unticked).
+        # (kept unless unticked); not private ones the person may not see,
+        # which stay shared unnamed (listing services).
         shared = Q(memberships__user=user, memberships__status="active")
         if listing is not None:
             shared |= Q(pk__in=listing.communities.values("pk"))
         self.fields["communities"].choices = [
-            (c.slug, c.name) for c in Community.objects.filter(shared).distinct()]
+            (c.slug, c.name) for c in Community.objects.filter(shared).filter(
+                pk__in=community_list(viewer=user).values("pk")).distinct()]
         self.fields["company"].choices = [("", gettext_lazy("Me"))] + [
             (c.slug, c.name) for c in ShareCompany.objects.filter(staff_links__user=user)]
         moderated = Community.objects.filter(pk__in=policy.moderated_community_ids(user))
@@ -169,20 +178,23 @@ def listing_detail(request, pk: int):
     listing = listing_get(listing_id=pk, viewer=viewer)
     manages = can_manage_listing(listing=listing, viewer=viewer)
     communities = [c for c in listing.communities.all()
-                   if c.visibility == "public" or c.pk in viewer.community_ids]
+                   if community_shown(community=c, viewer=viewer)]
     rules = [(community, describe(rule.type, rule.params))
              for community in communities for rule in community.rules.all()]
     hours = [{"day": WEEKDAYS[h.weekday], "opens": h.opens, "closes": h.closes}
              for h in listing.opening_hours.all()]
     return render(request, "listings/detail.html", {
         "listing": listing, "manages": manages, "communities": communities, "rules": rules,
+        "lender_community": listing.owner_community if community_shown(
+            community=listing.owner_community, viewer=viewer) else None,
         "opening_hours": hours, "units": sum(1 for u in listing.units.all() if u.is_active),
         "calendar": _calendar(listing),
         "policy": pricing.cancellation_terms(listing.cancellation_policy),
         "rating": rating_summary(listing=listing),
         "approximate": not manages,
-        "lat": listing.lat if manages or listing.lat is None else round(listing.lat, 2),
-        "lng": listing.lng if manages or listing.lng is None else round(listing.lng, 2),
+        # Others see the stored approximate point, the one search measures from.
+        "lat": listing.lat if manages else listing.approx_lat,
+        "lng": listing.lng if manages else listing.approx_lng,
     })
 
 

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from accounts.models import ShareCompany
 from accounts.selectors import is_company_staff
 from community_rules import policy
+from community_rules.engine import without_identity
 from community_rules.models import Community
 from community_rules.policy import moderated_community_ids
 from community_rules.sanctions import moderation_log_record
-from community_rules.selectors import active_community_ids
+from community_rules.selectors import active_community_ids, community_list
 from listings.models import (
     CURRENCIES,
     MAX_SPAN,
@@ -30,7 +31,7 @@ from listings.rules import check_listing_rules
 from listings.search import search_tokens_for
 from listings.selectors import Viewer, can_manage_listing, visible_listings
 from marketplace import events
-from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 
 EDITABLE = {
     "title", "description", "kind", "category", "condition", "pricing", "price", "deposit",
@@ -61,12 +62,38 @@ def _choice(errors, field, value, choices):
             "options": ", ".join(c.value for c in choices)})
 
 
+def _unseen(actor, communities) -> set[int]:
+    """Which of these communities are private ones the actor may not see
+    (community_rules.selectors.community_list): never named to them."""
+    private = [c.pk for c in communities if c.visibility == Community.Visibility.PRIVATE]
+    if not private:
+        return set()
+    return set(private) - set(community_list(viewer=actor).filter(pk__in=private)
+                              .values_list("pk", flat=True))
+
+
+def _check_rules(*, listing: Listing, communities, actor) -> None:
+    """check_listing_rules, with the rules of private communities the actor
+    may not see (a colleague shared the listing there) told without the
+    community's name (issue 15)."""
+    try:
+        check_listing_rules(listing=listing, communities=communities)
+    except RuleViolation as refused:
+        hidden = {c.slug for c in communities if c.pk in _unseen(actor, communities)}
+        if not hidden:
+            raise
+        raise RuleViolation([without_identity(v) if v["community"] in hidden else v
+                             for v in refused.extra["violations"]]) from None
+
+
 def _check(listing: Listing, *, units: int, community_slugs, opening_hours, errors: _Errors,
            actor, already_shared=frozenset()
            ) -> tuple[list[Community], list[tuple[int, time, time]] | None]:
     """Validate a listing's fields (on the instance) and its relations. The
     actor must belong to each community they share into; communities it is
-    already shared in stay (a colleague may have shared it there)."""
+    already shared in stay (a colleague may have shared it there). A private
+    community the actor may not see is as unknown as one that does not
+    exist: a refusal never names it (issue 15)."""
     if not listing.title.strip():
         errors.add("title", _("Give the listing a title."))
     _choice(errors, "kind", listing.kind, Listing.Kind)
@@ -116,12 +143,15 @@ def _check(listing: Listing, *, units: int, community_slugs, opening_hours, erro
                 "days": MAX_SPAN.days, "hours": f"{MAX_SPAN // timedelta(hours=1):,}"})
 
     communities = list(Community.objects.filter(slug__in=list(community_slugs)))
-    unknown = set(community_slugs) - {c.slug for c in communities}
+    unseen = _unseen(actor, communities)
+    communities_told = [c for c in communities
+                        if c.pk not in unseen or c.slug in already_shared]
+    unknown = set(community_slugs) - {c.slug for c in communities_told}
     member_of = active_community_ids(actor)
     if unknown:
         errors.add("communities", _("Unknown community: %(slugs)s.") % {
             "slugs": ", ".join(sorted(unknown))})
-    for community in communities:
+    for community in communities_told:
         if community.pk not in member_of and community.slug not in already_shared:
             errors.add("communities", _("You can only share into communities you belong to: "
                                         "%(name)s.") % {"name": community.name})
@@ -221,7 +251,7 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
     shared, hours = _check(listing, units=units, community_slugs=list(communities),
                            opening_hours=list(opening_hours), errors=errors, actor=actor)
     errors.raise_if_any()
-    check_listing_rules(listing=listing, communities=shared)
+    _check_rules(listing=listing, communities=shared, actor=actor)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     listing.communities.set(shared)
@@ -262,15 +292,19 @@ def listing_update(*, actor, listing: Listing, **changes) -> Listing:
     if "category" in changes:
         _set_category(listing, changes["category"], errors)
     units = changes.get("units", listing.units.filter(is_active=True).count())
-    current = frozenset(listing.communities.values_list("slug", flat=True))
-    slugs = changes.get("communities", current)
+    shared_now = list(listing.communities.all())
+    current = frozenset(c.slug for c in shared_now)
+    # Private communities the actor may not see (a colleague shared it
+    # there) are not shown to them, so they stay: no one unshares unseen.
+    unseen = {c.slug for c in shared_now if c.pk in _unseen(actor, shared_now)}
+    slugs = set(changes.get("communities", current)) | unseen
     shared, hours = _check(listing, units=units, community_slugs=list(slugs),
                            opening_hours=changes.get("opening_hours"), errors=errors,
                            actor=actor, already_shared=current)
     if listing.is_held and listing.status == Listing.Status.ACTIVE:
         errors.add("status", hold_refusal(listing))
     errors.raise_if_any()
-    check_listing_rules(listing=listing, communities=shared)
+    _check_rules(listing=listing, communities=shared, actor=actor)
     listing.search_tokens = search_tokens_for(listing)
     listing.save()
     if "communities" in changes:

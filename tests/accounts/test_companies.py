@@ -6,11 +6,11 @@ from accounts.models import CompanyStaff
 from accounts.registration import normalize_registration_number
 from accounts.services import (
     company_create,
-    company_staff_add,
     company_staff_remove,
     company_verify,
 )
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
+from tests.accounts.staff import staff_add
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,9 @@ def test_only_city_staff_verify(owner, staff):
 
 def test_admins_manage_staff_and_keep_one_admin(owner, member):
     company = company_create(actor=owner, name="Hub", registration_number="220-81-62517")
-    company_staff_add(actor=owner, company=company, email=member.email)
+    staff_add(actor=owner, company=company, email=member.email)
     with pytest.raises(Forbidden):
-        company_staff_add(actor=member, company=company, email="x@example.org")
+        staff_add(actor=member, company=company, email="x@example.org")
     with pytest.raises(Conflict):
         company_staff_remove(actor=owner, company=company, user=owner)
     company_staff_remove(actor=owner, company=company, user=member)

@@ -4,7 +4,8 @@ registration, editing, verification by city staff, staff."""
 import pytest
 
 from accounts.models import CompanyStaff
-from accounts.services import company_create, company_staff_add, company_verify
+from accounts.services import company_create, company_verify
+from tests.accounts.staff import staff_add
 from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_a_company_is_public_and_an_unknown_one_404(api, hub):
 
 
 def test_admins_patch_the_company_and_others_are_refused(api, api_as, owner, member, hub):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
     changed = api_as(owner).patch(f"/api/v1/companies/{hub.slug}/", {
         "description": "Rooms and tools", "website": "https://hub.example"})
     assert changed.status_code == 200
@@ -134,7 +135,7 @@ def test_only_city_staff_verify_401_for_anonymous_403_for_others(api, api_as, ow
 
 
 def test_the_companys_staff_see_the_staff_list(api, api_as, owner, member, outsider, hub):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
     listed = api_as(member).get(f"/api/v1/companies/{hub.slug}/staff/")
     assert listed.status_code == 200
     assert [(s["user"], s["role"]) for s in listed.json()] == [
@@ -145,16 +146,20 @@ def test_the_companys_staff_see_the_staff_list(api, api_as, owner, member, outsi
 
 
 def test_admins_add_and_remove_staff(api_as, owner, member, outsider, hub):
+    # Changed with issue 15: adding is an invitation (202) the person accepts.
     added = api_as(owner).post(f"/api/v1/companies/{hub.slug}/staff/",
                                {"email": member.email, "role": "staff"})
-    assert added.status_code == 201
-    assert added.json()["user"] == member.pk and added.json()["role"] == "staff"
+    assert added.status_code == 202
+    token = hub.invitations.get(email=member.email).token
+    accepted = api_as(member).post(f"/api/v1/company-invitations/{token}/accept/")
+    assert accepted.status_code == 200
+    assert accepted.json()["user"] == member.pk and accepted.json()["role"] == "staff"
     refused = api_as(member).post(f"/api/v1/companies/{hub.slug}/staff/",
                                   {"email": outsider.email})
     assert refused.status_code == 403
-    unknown = api_as(owner).post(f"/api/v1/companies/{hub.slug}/staff/",
-                                 {"email": "nobody@example.org"})
-    assert unknown.status_code == 400 and "email" in unknown.json()["fields"]
+    not_an_address = api_as(owner).post(f"/api/v1/companies/{hub.slug}/staff/",
+                                        {"email": "nobody"})
+    assert not_an_address.status_code == 400 and "email" in not_an_address.json()["fields"]
     bad_role = api_as(owner).post(f"/api/v1/companies/{hub.slug}/staff/",
                                   {"email": outsider.email, "role": "boss"})
     assert bad_role.status_code == 400 and "role" in bad_role.json()["fields"]

@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import CompanyStaff, ShareCompany
-from accounts.services import company_create, company_staff_add, company_verify
+from accounts.services import company_create, company_verify
 from community_rules.models import Community, Membership
+from tests.accounts.staff import staff_add
 from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,7 @@ def test_verifying_is_a_post(client, staff, hub):
 
 def test_only_admins_open_the_edit_page(client, owner, member, hub):
     assert client.get(f"/companies/{hub.slug}/edit/").status_code == 302  # to the login
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
     client.force_login(member)
     refused = client.get(f"/companies/{hub.slug}/edit/", **EN)
     assert refused.status_code == 403
@@ -238,13 +239,20 @@ def test_a_bad_edit_is_explained(client, owner, hub):
     assert hub.name == "Seoul Share Hub"
 
 
-def test_admins_add_staff_change_roles_and_remove_them(client, owner, member, hub):
+def test_admins_invite_staff_change_roles_and_remove_them(client, owner, member, hub):
+    # Changed with issue 15: the staff form sends an invitation; the person
+    # joins once they accept it (tests/accounts/test_staff_invitations.py).
     client.force_login(owner)
     edit = f"/companies/{hub.slug}/edit/"
     response = client.post(edit, {"form": "staff", "email": member.email, "role": "staff"},
                            follow=True, **EN)
-    assert "Member Lee is on the staff as Staff." in shown(response)
-    client.post(edit, {"form": "staff", "email": member.email, "role": "admin"})
+    assert f"An invitation is on its way to {member.email}" in shown(response)
+    assert member.email in page(client, edit)  # among the invitations waiting
+    assert not CompanyStaff.objects.filter(company=hub, user=member).exists()
+    staff_add(actor=owner, company=hub, email=member.email)
+    response = client.post(edit, {"form": "role", "user": member.pk, "role": "admin"},
+                           follow=True, **EN)
+    assert "Member Lee is on the staff as Admin." in shown(response)
     assert CompanyStaff.objects.get(company=hub, user=member).role == "admin"
     response = client.post(f"/companies/{hub.slug}/staff/{member.pk}/remove/", follow=True,
                            **EN)
@@ -255,9 +263,9 @@ def test_admins_add_staff_change_roles_and_remove_them(client, owner, member, hu
 def test_refusals_on_the_staff_form_are_shown(client, owner, hub):
     client.force_login(owner)
     edit = f"/companies/{hub.slug}/edit/"
-    response = client.post(edit, {"form": "staff", "email": "nobody@example.org",
-                                  "role": "staff"}, follow=True, **EN)
-    assert "Nobody with this e-mail address uses Nanum yet." in shown(response)
+    response = client.post(edit, {"form": "role", "user": owner.pk, "role": "staff"},
+                           follow=True, **EN)
+    assert "A company needs an admin: make someone else admin first." in shown(response)
     response = client.post(f"/companies/{hub.slug}/staff/{owner.pk}/remove/", follow=True,
                            **EN)
     assert "A company needs an admin: make someone else admin first." in shown(response)
@@ -265,7 +273,7 @@ def test_refusals_on_the_staff_form_are_shown(client, owner, hub):
 
 
 def test_staff_who_are_not_admins_cannot_remove_anyone(client, owner, member, hub):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
     client.force_login(member)
     response = client.post(f"/companies/{hub.slug}/staff/{owner.pk}/remove/", **EN)
     assert response.status_code == 302 and response.url == f"/companies/{hub.slug}/"
@@ -274,7 +282,7 @@ def test_staff_who_are_not_admins_cannot_remove_anyone(client, owner, member, hu
 
 
 def test_an_admin_who_removes_themself_lands_on_the_company_page(client, owner, member, hub):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="admin")
+    staff_add(actor=owner, company=hub, email=member.email, role="admin")
     client.force_login(owner)
     response = client.post(f"/companies/{hub.slug}/staff/{owner.pk}/remove/")
     assert response.url == f"/companies/{hub.slug}/"

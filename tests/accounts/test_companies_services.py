@@ -15,14 +15,15 @@ from accounts.registration import check_digit, normalize_registration_number
 from accounts.selectors import company_get, company_list, company_staff_list
 from accounts.services import (
     company_create,
-    company_staff_add,
     company_staff_remove,
+    company_staff_role_set,
     company_unverify,
     company_update,
     company_verify,
 )
 from listings.selectors import Viewer, can_manage_listing
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tests.accounts.staff import invite, staff_add
 from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +192,7 @@ def test_admins_edit_the_company_and_its_slug_stays(hub, owner):
 
 
 def test_staff_who_are_not_admins_and_outsiders_cannot_edit(hub, owner, member, outsider):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
     for person in (member, outsider):
         with pytest.raises(Forbidden, match="Only the company's admins"):
             company_update(actor=person, company=hub, name="Taken over")
@@ -225,46 +226,50 @@ def test_a_new_logo_replaces_the_old_file(hub, owner, settings, tmp_path,
 # --- staff -------------------------------------------------------------------
 
 def test_admins_add_staff_by_e_mail_address(hub, owner, member):
-    link = company_staff_add(actor=owner, company=hub, email="  MEMBER@example.org ")
+    link = staff_add(actor=owner, company=hub, email="  MEMBER@example.org ")
     assert (link.user, link.role) == (member, "staff")
 
 
-def test_adding_needs_a_known_person_and_a_known_role(hub, owner, member):
+def test_inviting_needs_an_address_and_a_known_role_but_not_an_account(hub, owner, member):
+    # Changed with issue 15: an unknown address is no longer refused (that
+    # told whether it has an account); it gets an invitation like any other.
+    invite(actor=owner, company=hub, email="nobody@example.org")
+    assert hub.invitations.get().email == "nobody@example.org"
     with pytest.raises(ValidationFailed) as refused:
-        company_staff_add(actor=owner, company=hub, email="nobody@example.org")
-    assert "sign up first" in refused.value.extra["fields"]["email"][0]
+        invite(actor=owner, company=hub, email="not an address")
+    assert list(refused.value.extra["fields"]) == ["email"]
     with pytest.raises(ValidationFailed) as refused:
-        company_staff_add(actor=owner, company=hub, email=member.email, role="boss")
+        staff_add(actor=owner, company=hub, email=member.email, role="boss")
     assert refused.value.extra["fields"] == {"role": ["Choose admin or staff."]}
 
 
 def test_only_admins_add_staff(hub, owner, member, outsider):
-    company_staff_add(actor=owner, company=hub, email=member.email)
+    staff_add(actor=owner, company=hub, email=member.email)
     for person in (member, outsider):
         with pytest.raises(Forbidden):
-            company_staff_add(actor=person, company=hub, email=outsider.email)
+            staff_add(actor=person, company=hub, email=outsider.email)
     assert not CompanyStaff.objects.filter(user=outsider).exists()
 
 
-def test_adding_someone_again_changes_their_role(hub, owner, member):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
-    company_staff_add(actor=owner, company=hub, email=member.email, role="admin")
+def test_admins_change_the_role_of_someone_on_the_staff(hub, owner, member):
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    company_staff_role_set(actor=owner, company=hub, user=member, role="admin")
     assert CompanyStaff.objects.get(company=hub, user=member).role == "admin"
     assert CompanyStaff.objects.filter(company=hub).count() == 2
 
 
 def test_the_last_admin_can_neither_step_down_nor_be_removed(hub, owner, member):
     with pytest.raises(Conflict, match="make someone else admin first"):
-        company_staff_add(actor=owner, company=hub, email=owner.email, role="staff")
+        company_staff_role_set(actor=owner, company=hub, user=owner, role="staff")
     with pytest.raises(Conflict, match="make someone else admin first"):
         company_staff_remove(actor=owner, company=hub, user=owner)
-    company_staff_add(actor=owner, company=hub, email=member.email, role="admin")
+    staff_add(actor=owner, company=hub, email=member.email, role="admin")
     company_staff_remove(actor=member, company=hub, user=owner)
     assert [(link.user, link.role) for link in hub.staff_links.all()] == [(member, "admin")]
 
 
 def test_only_admins_remove_staff_and_only_people_on_the_staff(hub, owner, member, outsider):
-    company_staff_add(actor=owner, company=hub, email=member.email)
+    staff_add(actor=owner, company=hub, email=member.email)
     with pytest.raises(Forbidden):
         company_staff_remove(actor=member, company=hub, user=owner)
     with pytest.raises(NotFound):
@@ -276,7 +281,7 @@ def test_only_admins_remove_staff_and_only_people_on_the_staff(hub, owner, membe
 def test_the_companys_staff_manage_its_listings_and_former_staff_do_not(hub, owner, member,
                                                                        outsider):
     listing = make_listing(owner, company=hub)
-    company_staff_add(actor=owner, company=hub, email=member.email)
+    staff_add(actor=owner, company=hub, email=member.email)
     assert can_manage_listing(listing=listing, viewer=Viewer.of(member))
     assert not can_manage_listing(listing=listing, viewer=Viewer.of(outsider))
     company_staff_remove(actor=owner, company=hub, user=member)
@@ -310,8 +315,8 @@ def test_an_unknown_company_is_not_found(db):
 
 
 def test_the_staff_list_puts_admins_first(hub, owner, member, outsider):
-    company_staff_add(actor=owner, company=hub, email=member.email, role="staff")
-    company_staff_add(actor=owner, company=hub, email=outsider.email, role="admin")
+    staff_add(actor=owner, company=hub, email=member.email, role="staff")
+    staff_add(actor=owner, company=hub, email=outsider.email, role="admin")
     assert [(link.user, link.role) for link in company_staff_list(hub)] == [
         (owner, "admin"), (outsider, "admin"), (member, "staff")]
 

@@ -25,9 +25,10 @@ def test_signup_returns_a_session_token_that_authenticates_the_api(client):
     assert me.status_code == 200
     body = me.json()
     assert body["email"] == "app-user@example.org"
-    assert body["display_name"] == "app-user"
+    # Changed with issue 15: never the e-mail's local part, a neutral name.
+    assert body["display_name"].startswith(("Neighbour ", "이웃 ")) and "app-user" not in body["display_name"]
     # The sign-up made the profile in the same step.
-    assert User.objects.get(email="app-user@example.org").profile.display_name == "app-user"
+    assert User.objects.get(email="app-user@example.org").profile.display_name == ""
 
 
 def test_login_with_the_right_password_returns_a_token(client, owner):

@@ -100,16 +100,27 @@ def new_page(browser, live_site, transactional_db):
     # category tree the data migration made.
     seed_categories()
     contexts = []
+    refused = []
+
+    def watch(message):
+        # Chromium reports what the Content-Security-Policy (or a bad
+        # Permissions-Policy) refused on the console: every page must need
+        # nothing the policy forbids.
+        if "Content Security Policy" in message.text or "Permissions-Policy" in message.text:
+            refused.append(f"{message.page.url if message.page else ''}: {message.text}")
 
     def make():
         context = browser.new_context(base_url=live_site, locale="en-US")
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not refused, "The browser refused parts of pages:\n" + "\n".join(refused)
 
 
 @pytest.fixture

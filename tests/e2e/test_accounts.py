@@ -15,12 +15,13 @@ def test_signup_verify_email_logout_login(page, mailbox):
     page.goto("/")
     page.get_by_test_id("nav-signup").click()
     page.fill("input[name=email]", "hana@example.org")
+    page.fill("input[name=display_name]", "Hana")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     page.locator("main form button[type=submit]").click()
 
     # Signed in at once (verification is optional in the embedded default).
-    expect(page.get_by_test_id("nav-profile")).to_have_text("hana")
+    expect(page.get_by_test_id("nav-profile")).to_have_text("Hana")
 
     # The verification e-mail holds a link that confirms the address.
     sent = [m for m in mailbox() if m["To"] == "hana@example.org"]
@@ -41,7 +42,7 @@ def test_signup_verify_email_logout_login(page, mailbox):
 
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
-    expect(page.get_by_test_id("nav-profile")).to_have_text("hana")
+    expect(page.get_by_test_id("nav-profile")).to_have_text("Hana")
 
 
 def test_language_switch_shows_korean(page):

@@ -138,7 +138,8 @@ def test_distance_filter_and_sort(corpus, outsider):
     distances = [round(listing.distance_km, 1) for listing in ordered]
     assert distances == sorted(distances)
     assert [listing.title for listing in ordered][-1] == "Portable Projector"
-    assert 11 < ordered[len(distances) - 1].distance_km < 11.5   # Mapo to Gangnam
+    # Mapo to Gangnam (~11.2 km), between their approximate points, to 0.5 km.
+    assert ordered[len(distances) - 1].distance_km in (11.0, 11.5)
 
 
 def test_sort_by_price_and_newest(corpus, outsider):
