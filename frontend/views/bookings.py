@@ -113,6 +113,7 @@ def booking_quote(request, pk: int):
 @login_required
 @require_POST
 def waitlist_new(request, pk: int):
+    listing_get(listing_id=pk, viewer=Viewer.of(request.user))  # 404 when hidden
     with refusal_shown(request):
         start, end = _period(request.POST, required=False)
         if start is None or end is None:

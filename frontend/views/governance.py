@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community_rules import governance
+from community_rules import governance, policy
 from community_rules.models import Proposal, Sanction
 from community_rules.rule_types import REGISTRY, describe
 from community_rules.selectors import community_get, membership_get, moderator_dashboard
@@ -17,6 +17,7 @@ from frontend.refusals import refusal_shown
 from frontend.rule_forms import params_from, rule_type_forms
 from listings.services.listing import listing_unhide
 from marketplace.dates import LOCAL, datetime_from_input
+from marketplace.errors import NotFound
 from moderation import selectors as moderation_selectors
 from moderation import services as moderation
 from moderation.models import Report
@@ -155,6 +156,10 @@ def dashboard(request, slug: str):
 def report_handle(request, slug: str, report_id: int):
     community = community_get(slug=slug, viewer=request.user)
     report = get_object_or_404(Report, pk=report_id, community=community)
+    # Reports are seen by those who handle them only (as in the API): to
+    # anyone else an existing report answers as a missing one does.
+    if not policy.moderates_queue(user=request.user, community=community):
+        raise NotFound()
     with refusal_shown(request):
         # A date field: the suspension ends as that day begins, in Seoul.
         until = datetime_from_input(request.POST.get("until"), field="until",
@@ -172,9 +177,10 @@ def report_handle(request, slug: str, report_id: int):
 def listing_unhold(request, slug: str, listing_id: int):
     """A moderator lifts the hold their community's queue put on a listing."""
     community = community_get(slug=slug, viewer=request.user)
+    # Outside the refusal: a hold the person may not see is a 404 page.
+    listing = moderation_selectors.held_listing_get(listing_id=listing_id,
+                                                    viewer=request.user)
     with refusal_shown(request):
-        listing = moderation_selectors.held_listing_get(listing_id=listing_id,
-                                                        viewer=request.user)
         listing_unhide(actor=request.user, listing=listing,
                        reason=request.POST.get("reason", ""))
         messages.success(request, _("The hold on “%(title)s” is lifted.") % {

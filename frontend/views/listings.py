@@ -25,7 +25,7 @@ from community_rules.rule_types import describe
 from community_rules.selectors import community_list
 from frontend.forms import datetimes_from_form
 from frontend.refusals import refusal_shown
-from listings.models import MAX_SPAN, MAX_WON, Category, Listing, ListingPhoto
+from listings.models import MAX_SPAN, MAX_WON, Category, Listing
 from listings.selectors import (
     Viewer,
     can_manage_listing,
@@ -304,8 +304,10 @@ def blackout_remove(request, pk: int, blackout_id: int):
 @login_required
 @require_POST
 def photo_remove(request, pk: int, photo_id: int):
-    photo = get_object_or_404(ListingPhoto.objects.select_related("listing"), pk=photo_id,
-                              listing_id=pk)
+    # The listing first, as the viewer may see it: a hidden listing's photo
+    # is 404, not a refusal that says it exists.
+    listing = _managed_listing(request, pk)
+    photo = get_object_or_404(listing.photos.select_related("listing"), pk=photo_id)
     with refusal_shown(request):
         photo_services.listing_photo_remove(actor=request.user, photo=photo)
     return redirect("listing-edit", pk=pk)
