@@ -73,8 +73,9 @@ class CompanySerializer(serializers.ModelSerializer):
 
 class CompanyListQuery(serializers.Serializer):
     verified = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
-        help_text="true: verified companies only; false: unverified only.")
+        required=False, default=None,
+        help_text="true: verified companies only; false: unverified only; "
+                  "leave it out for both.")
 
 
 class CompanyIn(serializers.Serializer):
@@ -101,7 +102,9 @@ class Companies(APIView):
     @extend_schema(parameters=[CompanyListQuery], responses=CompanySerializer(many=True),
                    description="The public directory: verified companies first, then by name.")
     def get(self, request):
-        query = CompanyListQuery(data=request.query_params)
+        # A plain dict: from a QueryDict DRF reads a missing boolean as its
+        # default, None, and refuses it; "" and "null" are refused either way.
+        query = CompanyListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return paginated(self, request, selectors.company_list(**query.validated_data),
                          lambda page: CompanySerializer(page, many=True).data)

@@ -53,7 +53,8 @@ class BookingSerializer(serializers.ModelSerializer):
     listing = serializers.SerializerMethodField()
     unit = serializers.SerializerMethodField()
     borrower = serializers.SerializerMethodField()
-    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # None for a booking asked for outside any community.
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -95,22 +96,23 @@ def _context(request, viewer: Viewer) -> dict:
     return {"request": request, "managed_listing_ids": managed}
 
 
+class BookingListQuery(serializers.Serializer):
+    role = serializers.ChoiceField(["borrower", "lender"], required=False,
+                                   help_text="Only as borrower, or only as lender.")
+    status = serializers.ChoiceField(Booking.Status.choices, required=False)
+
+
 class BookingCollection(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = Pagination
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("role", enum=["borrower", "lender"]),
-            OpenApiParameter("status", enum=[s.value for s in Booking.Status]),
-        ],
-        responses=BookingSerializer(many=True),
-    )
+    @extend_schema(parameters=[BookingListQuery], responses=BookingSerializer(many=True))
     def get(self, request):
         viewer = Viewer.of(request.user)
-        bookings = selectors.booking_list(viewer=viewer,
-                                          role=request.query_params.get("role"),
-                                          status=request.query_params.get("status"))
+        # A plain dict: from a QueryDict DRF skips an empty choice silently.
+        query = BookingListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        bookings = selectors.booking_list(viewer=viewer, **query.validated_data)
         context = _context(request, viewer)
         return paginated(self, request, bookings,
                          lambda page: BookingSerializer(page, many=True, context=context).data)
@@ -362,10 +364,12 @@ class CalendarReset(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request={"application/json": {"type": "object", "properties": {
-        "listing": {"type": "integer", "description": "A listing you manage; "
-                                                      "empty for your own feed."}}}},
+        "listing": {"type": "integer", "nullable": True,
+                    "description": "A listing you manage; empty for your own feed."}}}},
         responses={200: {"type": "object"}})
     def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed(_("Send an object, e.g. {\"listing\": 12}."))
         listing_id, listing = request.data.get("listing"), None
         if listing_id not in (None, ""):
             if not str(listing_id).isdigit():

@@ -2,6 +2,7 @@
 serialize. A private community is 404 for outsiders on every path."""
 
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -13,6 +14,7 @@ from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership, MembershipEvent
 from marketplace.api import Pagination, paginated
 from marketplace.dates import AwareDateTimeField
+from marketplace.errors import ValidationFailed
 
 # --- what comes out ----------------------------------------------------------
 
@@ -231,7 +233,11 @@ class Members(APIView):
         community = selectors.community_get(slug=slug, viewer=request.user)
         members = selectors.member_list(community=community, viewer=request.user)
         wanted = request.query_params.get("status")
-        if wanted in Membership.Status.values:
+        if wanted is not None:
+            if wanted not in Membership.Status.values:
+                raise ValidationFailed(fields={"status": [
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(
+                        Membership.Status.values)}]})
             members = members.filter(status=wanted)
         return paginated(self, request, members,
                          lambda page: MemberOut(page, many=True).data)

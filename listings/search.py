@@ -167,8 +167,14 @@ class ListingQuery:
     sort: str = ""
 
 
-def _flag(value) -> bool:
-    return str(value).lower() in ("1", "true", "yes", "on")
+def _flag(value, field: str, errors: dict) -> bool:
+    """A yes-or-no filter: true or false (1 or 0); left out or empty, false."""
+    if value in (None, ""):
+        return False
+    if value.lower() in ("1", "true", "0", "false"):
+        return value.lower() in ("1", "true")
+    errors[field] = [_("Give true or false.")]
+    return False
 
 
 def _aware(value: str, field: str, errors: dict, naive: str) -> datetime | None:
@@ -229,14 +235,16 @@ def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
         errors["available_to"] = [_("Give both the start and the end of the period.")]
     elif start and end and end <= start:
         errors["available_to"] = [_("The end must be after the start.")]
+    free = _flag(get("free"), "free", errors)
+    verified_company = _flag(get("verified_company"), "verified_company", errors)
     if errors:
         raise ValidationFailed(fields=errors)
     return ListingQuery(
         q=(get("q") or "").strip()[:200], kind=kind, category=get("category") or "",
         community=get("community") or "", company=get("company") or "",
-        free=_flag(get("free")), max_price=max_price, near=near, radius_km=radius,
+        free=free, max_price=max_price, near=near, radius_km=radius,
         available_from=start, available_to=end,
-        verified_company=_flag(get("verified_company")), sort=sort)
+        verified_company=verified_company, sort=sort)
 
 
 def _distance_km(lat: float, lng: float):

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, fields, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,8 +19,34 @@ from marketplace.parsers import BodyNotReadable, RequestTooLarge
 
 
 class Pagination(pagination.PageNumberPagination):
+    """`page` and `page_size` are whole numbers of 1 or more, given once: 400
+    otherwise (DRF would quietly fall back to the defaults). A page past the
+    last is 404; a page size past 100 is 100."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        size = _positive_number(request, self.page_size_query_param)
+        return min(size, self.max_page_size) if size else self.page_size
+
+    def get_page_number(self, request, paginator):
+        return _positive_number(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+def _positive_number(request, name: str) -> int | None:
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1 or not (values[0].isascii() and values[0].isdigit()) or int(values[0]) < 1:
+        raise exceptions.ValidationError({name: [_("Give a whole number of 1 or more.")]})
+    return int(values[0])
 
 
 class CappedPaginator(Paginator):
@@ -67,6 +93,20 @@ def paginated(view, request, queryset, serialize):
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serialize(page))
+
+
+def _text_only(self, data):
+    """DRF's CharField (and its Email, Slug, URL and Regex kin) takes a
+    number for text and stores "0" for 0. The API's text fields take text
+    only: a number where words belong is a client's mistake, refused with
+    400 like any other wrong type (forms send text anyway)."""
+    if not isinstance(data, str):
+        self.fail("invalid")
+    return _char_field_to_internal(self, data)
+
+
+_char_field_to_internal = fields.CharField.to_internal_value
+fields.CharField.to_internal_value = _text_only
 
 
 # DRF's own exceptions, by the code shared/API.md gives them.

@@ -25,6 +25,20 @@ else:
     HTTPChannel.MAX_LENGTH = 256 * 1024
     HTTPChannel.totalHeadersSize = 256 * 1024 + 16 * 1024
 
+    # Twisted also parses form and multipart bodies for itself (daphne never
+    # reads the result) and answers a malformed one with a bare 400 before
+    # Django sees it: leave bodies to Django, so the refusal has the error
+    # shape (and an upload is not parsed twice).
+    from daphne.http_protocol import WebRequest
+
+    _web_request_init = WebRequest.__init__
+
+    def _init_leaving_bodies_to_django(self, *args, **kwargs):
+        _web_request_init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False
+
+    WebRequest.__init__ = _init_leaving_bodies_to_django
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from accounts.socket_auth import SessionOrTokenAuthMiddleware, SocketOriginValidator  # noqa: E402

@@ -28,7 +28,8 @@ class ReportIn(serializers.Serializer):
 
 
 class ReportOut(serializers.ModelSerializer):
-    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # None for a report made outside any community.
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Report

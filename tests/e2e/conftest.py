@@ -55,7 +55,10 @@ def live_site(django_db_setup, django_db_blocker, mail_dir):
         database_url = _test_database_url()
     port = free_port()
     log = open(Path(tempfile.gettempdir()) / f"nanum-e2e-server-{port}.log", "w+")
-    env = dict(os.environ, DATABASE_URL=database_url, EMAIL_URL=f"filemail:///{mail_dir}")
+    # Throttles raised: schemathesis (test_api_schemathesis.py) sends
+    # thousands of requests a minute as one person.
+    env = dict(os.environ, DATABASE_URL=database_url, EMAIL_URL=f"filemail:///{mail_dir}",
+               API_RATE_ANON="100000/minute", API_RATE_USER="100000/minute")
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
          "marketplace.asgi:application"],
