@@ -40,8 +40,10 @@ class RequestLimits:
                                 _("The request is larger than %(limit)d MB.") % {"limit": limit},
                                 413)
         # DRF's own parser (marketplace.parsers.JSONParser) checks the API's bodies.
-        if (declared and content_type == "application/json"
-                and not request.path_info.startswith("/api/")):
+        # allauth's headless API reads any body as JSON, whatever its type.
+        if declared and not request.path_info.startswith("/api/") and (
+                content_type == "application/json"
+                or request.path_info.startswith("/_allauth/")):
             try:
                 json_body_load(request.body)
             except BodyNotReadable as refused:

@@ -44,6 +44,15 @@ def test_deeply_nested_json_is_a_400_on_the_app_sign_in(db):
     assert response.json()["code"] == "validation_failed"
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "application/vnd.api+json", ""])
+def test_deeply_nested_json_is_a_400_on_the_app_sign_in_whatever_its_type(db, content_type):
+    # allauth's headless API reads any body as JSON.
+    response = Client().post("/_allauth/app/v1/auth/login", data=json.dumps(DEEP),
+                             content_type=content_type)
+    assert response.status_code == 400
+
+
 def test_nesting_just_past_the_limit_is_refused_and_within_it_is_read(browser):
     too_deep = {"reason": json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)}
     assert post_json(browser, "/api/v1/reports/", too_deep).json()["detail"] == (
