@@ -11,7 +11,8 @@ from bookings.models import Booking
 from listings.models import Blackout, Listing, ListingUnit, OpeningHours
 
 
-def _holding(start: datetime, end: datetime):
+def holding_bookings(*, start: datetime, end: datetime):
+    """Bookings that hold their unit somewhere in [start, end)."""
     return Booking.objects.filter(status__in=Booking.HOLDING, start__lt=end, end__gt=start)
 
 
@@ -29,7 +30,7 @@ def available_between(listings: QuerySet[Listing], start: datetime,
     """The listings with at least one active unit free over [start, end),
     open at both ends, with no blackout in between."""
     free_unit = ListingUnit.objects.filter(listing=OuterRef("pk"), is_active=True).exclude(
-        Exists(_holding(start, end).filter(unit=OuterRef("pk"))))
+        Exists(holding_bookings(start=start, end=end).filter(unit=OuterRef("pk"))))
     blackout = Blackout.objects.filter(listing=OuterRef("pk"), starts_at__lt=end,
                                        ends_at__gt=start)
     return listings.filter(Exists(free_unit)).exclude(Exists(blackout)).filter(
@@ -38,7 +39,7 @@ def available_between(listings: QuerySet[Listing], start: datetime,
 
 def free_units(listing: Listing, start: datetime, end: datetime) -> list[ListingUnit]:
     return list(ListingUnit.objects.filter(listing=listing, is_active=True).exclude(
-        Exists(_holding(start, end).filter(unit=OuterRef("pk")))).order_by("position", "pk"))
+        Exists(holding_bookings(start=start, end=end).filter(unit=OuterRef("pk")))).order_by("position", "pk"))
 
 
 def _closed_periods(listing: Listing, start: datetime, end: datetime):
@@ -87,7 +88,7 @@ def unit_availability(listing: Listing, start: datetime, end: datetime, *,
     blackouts = [(max(b.starts_at, start), min(b.ends_at, end), blackout)
                  for b in listing.blackouts.filter(starts_at__lt=end, ends_at__gt=start)]
     closed = [(s, e, "closed") for s, e in _closed_periods(listing, start, end)]
-    bookings = list(_holding(start, end).filter(listing=listing).values_list(
+    bookings = list(holding_bookings(start=start, end=end).filter(listing=listing).values_list(
         "unit_id", "start", "end"))
     result = []
     for unit in listing.units.filter(is_active=True).order_by("position", "pk"):

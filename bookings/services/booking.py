@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import pricing
+from bookings.availability import holding_bookings
 from bookings.models import Booking, BookingTransition
 from bookings.rules import check_booking_rules
 from bookings.selectors import listing_for_booking
@@ -75,11 +76,6 @@ def _booking_community(*, listing: Listing, viewer: Viewer, slug: str | None) ->
             raise Forbidden(_("This listing is shared only with members of its communities."))
         return mine[0]
     return None
-
-
-def holding_bookings(*, start: datetime, end: datetime):
-    """Bookings that hold their unit somewhere in [start, end)."""
-    return Booking.objects.filter(status__in=Booking.HOLDING, start__lt=end, end__gt=start)
 
 
 def _free_unit(listing: Listing, start: datetime, end: datetime) -> ListingUnit | None:
