@@ -10,6 +10,22 @@ REQ_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 PORT ?= 8000
 
+# `make run STRIPE=local`: payments through Stripe, that is localstripe (a
+# fake Stripe API and Stripe.js, tests/localstripe_server.py) on
+# 127.0.0.1:$(LOCALSTRIPE_PORT), its webhook events sent to this server.
+LOCALSTRIPE_PORT ?= 8420
+LOCALSTRIPE := http://127.0.0.1:$(LOCALSTRIPE_PORT)
+DEMO_WEBHOOK_SECRET := whsec_demo_nanum
+ifeq ($(STRIPE),local)
+STRIPE_ENV := STRIPE_SECRET_KEY=sk_test_demo STRIPE_PUBLISHABLE_KEY=pk_test_demo \
+  STRIPE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) STRIPE_API_BASE=$(LOCALSTRIPE)
+endif
+PORT_FREE = import socket; socket.create_server(("127.0.0.1", $(LOCALSTRIPE_PORT))).close()
+REGISTER_WEBHOOK = import urllib.parse as p, urllib.request as r; \
+  r.urlopen("$(LOCALSTRIPE)/_config/webhooks/nanum", timeout=2, data=p.urlencode({ \
+  "url": "http://127.0.0.1:$(PORT)/payments/stripe/webhook/", \
+  "secret": "$(DEMO_WEBHOOK_SECRET)"}).encode())
+
 .PHONY: run test bench lint venv messages
 
 $(STAMP):
@@ -22,12 +38,22 @@ $(STAMP):
 venv: $(STAMP)
 
 run: venv
+	$(if $(filter-out local,$(STRIPE)),$(error STRIPE=local is the only choice (localstripe); without it payments are offline))
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Nanum on http://127.0.0.1:$(PORT)/ (Ctrl-C stops the server and the task worker)"
-	@$(PY) manage.py run_huey --workers 2 --quiet & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(PY) -m daphne -b 127.0.0.1 -p $(PORT) marketplace.asgi:application
+	@pids=; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	  if [ "$(STRIPE)" = local ]; then \
+	    $(PY) -c '$(PORT_FREE)' 2>/dev/null \
+	      || { echo "localstripe: port $(LOCALSTRIPE_PORT) is taken (LOCALSTRIPE_PORT=... picks another)"; exit 1; }; \
+	    $(PY) -m tests.localstripe_server --port $(LOCALSTRIPE_PORT) & pids="$$pids $$!"; \
+	    up=; for _ in $$(seq 100); do \
+	      $(PY) -c '$(REGISTER_WEBHOOK)' 2>/dev/null && { up=1; break; }; sleep 0.1; done; \
+	    [ -n "$$up" ] || { echo "localstripe did not start on $(LOCALSTRIPE)"; exit 1; }; \
+	    echo "Payments through localstripe on $(LOCALSTRIPE) (test card 4242 4242 4242 4242)"; \
+	  fi; \
+	  $(STRIPE_ENV) $(PY) manage.py run_huey --workers 2 --quiet & pids="$$pids $$!"; \
+	  $(STRIPE_ENV) $(PY) -m daphne -b 127.0.0.1 -p $(PORT) marketplace.asgi:application
 
 test: lint
 	$(PY) -m tests.harness

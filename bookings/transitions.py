@@ -30,6 +30,8 @@ TRANSITIONS: dict[str, Transition] = {
                          frozenset({BORROWER, LENDER})),
     # Payment done, or nothing to pay (free loans, cash at pickup).
     "confirm": Transition((S.APPROVED,), S.CONFIRMED, frozenset({SYSTEM})),
+    # Approved but not paid by the deadline: the unit is freed.
+    "lapse": Transition((S.APPROVED,), S.EXPIRED, frozenset({SYSTEM})),
     "pickup": Transition((S.CONFIRMED,), S.PICKED_UP, frozenset({LENDER})),
     "no_show": Transition((S.CONFIRMED,), S.NO_SHOW, frozenset({LENDER})),
     "return": Transition((S.PICKED_UP,), S.RETURNED, frozenset({LENDER})),

@@ -72,7 +72,7 @@ class ListingCardSerializer(serializers.ModelSerializer):
         model = Listing
         fields = ["id", "title", "kind", "category", "pricing", "price", "deposit", "currency",
                   "location", "company", "thumbnail_url", "distance_km", "status",
-                  "instant_booking"]
+                  "instant_booking", "cash_at_pickup"]
 
     def _manages(self, listing) -> bool:
         viewer = self.context.get("viewer")
@@ -243,6 +243,7 @@ class ListingIn(serializers.Serializer):
     company = serializers.SlugField(required=False, allow_null=True)
     owner_community = serializers.SlugField(required=False, allow_null=True)
     instant_booking = serializers.BooleanField(required=False)
+    cash_at_pickup = serializers.BooleanField(required=False)
     min_duration_hours = HoursField(required=False)
     max_duration_hours = HoursField(required=False, allow_null=True)
     lead_time_hours = HoursField(required=False)

@@ -156,6 +156,9 @@ class Listing(models.Model):
                     MaxValueValidator(MAX_REQUEST_EXPIRY)],
     )
     instant_booking = models.BooleanField(_("instant booking"), default=False)
+    # Paid in cash when the item is handed over (the lender confirms it at
+    # pickup), even where online payment is on.
+    cash_at_pickup = models.BooleanField(_("cash at pickup"), default=False)
     # Kept by the listing service with the OpeningHours rows: without hours a
     # listing is open at any time (lets search skip the hours table).
     has_opening_hours = models.BooleanField(default=False, editable=False)

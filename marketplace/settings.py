@@ -383,6 +383,27 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- payments -----------------------------------------------------------------
+
+# Stripe when a secret key is set; offline payments (free loans, cash at
+# pickup) otherwise. STRIPE_API_BASE points the stripe library at
+# localstripe in tests and in `make run STRIPE=local`; Stripe.js is then
+# localstripe's fake, served from the same base.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Seconds before a call to Stripe counts as failed (and is retried later).
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+# Which module of payments/gateways runs: empty picks stripe or offline.
+NANUM_PAYMENT_GATEWAY = env("NANUM_PAYMENT_GATEWAY", default="")
+# Stripe Connect (Express accounts, transfers to lenders); without it staff
+# settle lenders by hand from the payout report.
+STRIPE_CONNECT = env.bool("STRIPE_CONNECT", default=False)
+# An approved booking not paid within this many hours (and at the latest
+# when it starts) lapses and frees its unit.
+NANUM_PAYMENT_WINDOW_HOURS = env.int("NANUM_PAYMENT_WINDOW_HOURS", default=24)
+
 # --- security ---------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
@@ -398,8 +419,7 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        # The payments issue adds Stripe.js here: "https://js.stripe.com" in
-        # script-src and frame-src, "https://api.stripe.com" in connect-src.
+        # Stripe.js is added below when payments run through Stripe.
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
@@ -410,6 +430,15 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+# Stripe.js and its frames: the real ones, or localstripe's fake served
+# from STRIPE_API_BASE (the only script not from our origin).
+if STRIPE_SECRET_KEY:
+    _stripe = ([STRIPE_API_BASE.rstrip("/")] if STRIPE_API_BASE
+               else ["https://js.stripe.com", "https://api.stripe.com"])
+    _frames = [] if STRIPE_API_BASE else ["https://js.stripe.com", "https://hooks.stripe.com"]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] += _stripe
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"] += _stripe
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] = ["'self'", *_frames]
 # Social sign-in posts a form that redirects to the provider, and browsers
 # check form-action on that redirect too.
 _SIGN_IN_ORIGINS = {"kakao": "https://kauth.kakao.com", "naver": "https://nid.naver.com",
@@ -445,3 +474,4 @@ LOGGING = {
         "huey": {"level": "WARNING"},
     },
 }
+

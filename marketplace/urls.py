@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("community_rules.api_governance")),
     path("", include("moderation.api")),
     path("", include("listings.api")),
+    # Before bookings: its bookings/<id>/<action>/ would take payment/ too.
+    path("", include("payments.api")),
     path("", include("bookings.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape, for
     # every method: without the exemption a POST would meet the CSRF check's
@@ -33,6 +35,7 @@ urlpatterns = [
     # template its page rules: the page needs no inline code (settings, CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
         url_name="schema", template_name="frontend/api_docs.html"), name="api-docs"),
+    path("payments/", include("payments.urls")),
     path("", include("bookings.feeds")),
     path("", include("frontend.urls")),
 ]

@@ -25,6 +25,7 @@ from listings.services.listing import listing_hide
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from moderation.models import Complaint, ComplaintStep, Report
+from payments.services.settlement import dispute_settle
 
 PARTY_DAYS = 3
 MODERATOR_DAYS = 3
@@ -177,6 +178,21 @@ def complaint_raise(*, actor, booking, text: str) -> Complaint:
         raise ValidationFailed(fields={"text": [_("Say what went wrong.")]})
     if booking.complaints.filter(status=Complaint.Status.OPEN, raised_by=actor).exists():
         raise Conflict(_("You already have an open complaint about this booking."))
+    return _complaint_open(actor=actor, booking=booking, text=text)
+
+
+def complaint_open_for_dispute(booking, *, actor, note: str) -> Complaint:
+    """A booking disputed (by either side, or by a lender's damage claim)
+    opens a complaint at its first tier by itself; its outcome settles the
+    deposit."""
+    open_one = booking.complaints.filter(status=Complaint.Status.OPEN).first()
+    if open_one is not None:
+        return open_one
+    text = note.strip() or _("The booking is disputed after the return.")
+    return _complaint_open(actor=actor, booking=booking, text=text)
+
+
+def _complaint_open(*, actor, booking, text: str) -> Complaint:
     complaint = Complaint.objects.create(booking=booking, raised_by=actor, text=text,
                                          deadline=timezone.now() + timedelta(days=PARTY_DAYS))
     _step(complaint, "raised", actor, text)
@@ -210,9 +226,13 @@ def complaint_respond(*, actor, complaint: Complaint, text: str) -> Complaint:
 
 
 @transaction.atomic
-def complaint_resolve(*, actor, complaint: Complaint, outcome: str) -> Complaint:
+def complaint_resolve(*, actor, complaint: Complaint, outcome: str,
+                      awarded: int = 0) -> Complaint:
     """Settled: by the parties at the first tier, by the moderators at the
-    second, by city staff at the last. The outcome is recorded."""
+    second, by city staff at the last. The outcome is recorded. For a
+    disputed booking it settles the deposit: `awarded` (up to the damage
+    claimed) is taken from it, the rest released, and the booking completes.
+    At the first tier only the borrower, who pays, can agree to an award."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not _may_resolve(actor, complaint):
         if actor.pk in _parties(complaint.booking):
@@ -223,10 +243,15 @@ def complaint_resolve(*, actor, complaint: Complaint, outcome: str) -> Complaint
         raise InvalidTransition(_("This complaint is already resolved."))
     if not outcome.strip():
         raise ValidationFailed(fields={"outcome": [_("Record how it was settled.")]})
+    booking = complaint.booking
+    if awarded and complaint.tier == Complaint.Tier.PARTY and actor.pk != booking.borrower_id:
+        raise Forbidden(_("At this stage only the borrower can agree to pay for damage."))
     complaint.status, complaint.outcome, complaint.resolved_by = (
         Complaint.Status.RESOLVED, outcome, actor)
     complaint.save(update_fields=["status", "outcome", "resolved_by"])
     _step(complaint, "resolved", actor, outcome)
+    if booking.status == booking.Status.DISPUTED or awarded:
+        dispute_settle(booking=booking, awarded=awarded, actor=actor)
     if complaint.booking.community_id:
         moderation_log_record(community=complaint.booking.community, actor=actor,
                               action="complaint_resolved",

@@ -95,3 +95,38 @@ def api_as():
         return client
 
     return make
+
+
+# --- Stripe, against localstripe ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def localstripe_url():
+    """A localstripe server (a fake, stateful Stripe API) on loopback.
+    `make test` passes one; a bare `pytest` starts its own."""
+    url = os.environ.get("NANUM_TEST_LOCALSTRIPE_URL")
+    if url:
+        yield url.rstrip("/")
+        return
+    from tests.harness import MissingTool, localstripe_server
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(localstripe_server())
+        except (MissingTool, RuntimeError) as exc:
+            pytest.fail(f"This test needs localstripe: {exc}")
+        yield url
+
+
+@pytest.fixture
+def stripe_mode(settings, localstripe_url):
+    """Payments through Stripe, that is localstripe, emptied first; yields
+    localstripe's URL."""
+    import requests
+
+    from tests.harness import STRIPE_TEST_SETTINGS
+
+    requests.delete(f"{localstripe_url}/_config/data", timeout=10).raise_for_status()
+    for name, value in STRIPE_TEST_SETTINGS.items():
+        setattr(settings, name, value)
+    settings.STRIPE_API_BASE = localstripe_url
+    yield localstripe_url

@@ -4,11 +4,14 @@
    redis-server, Chromium); as root it installs what is missing with
    apt-get, otherwise it stops and prints the one command that would.
 2. Starts a real redis-server on a free port (the channel-layer tests use it).
-3. Runs the suite on SQLite: the embedded default that `make run` uses.
-4. Starts a throwaway PostgreSQL cluster from the machine's binaries on a
+3. Starts localstripe (a fake, stateful Stripe API server) on a free loopback
+   port, one for the whole run (the payment tests use it; each test flushes
+   its data).
+4. Runs the suite on SQLite: the embedded default that `make run` uses.
+5. Starts a throwaway PostgreSQL cluster from the machine's binaries on a
    free port and runs the suite again on it, with REDIS_URL set: the
    configuration of a deployment at scale.
-5. Runs the browser tests (tests/e2e) in Chromium against a live daphne
+6. Runs the browser tests (tests/e2e) in Chromium against a live daphne
    server on that PostgreSQL.
 Everything it started is stopped afterwards, also on failure.
 
@@ -31,6 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 IS_ROOT = os.geteuid() == 0
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# What the tests' Django (settings fixture) and live servers use against
+# localstripe, which takes any sk_test_ key and signs webhooks with the
+# secret registered with it.
+STRIPE_TEST_SETTINGS = {
+    "STRIPE_SECRET_KEY": "sk_test_nanum",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_nanum",
+    "STRIPE_WEBHOOK_SECRET": "whsec_test_nanum",
+}
 
 
 class MissingTool(RuntimeError):
@@ -131,6 +142,38 @@ def redis_server():
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def localstripe_server():
+    """localstripe (tests/localstripe_server.py) on a free loopback port, with
+    an empty store; yields its URL, to use as the Stripe API base."""
+    try:
+        import localstripe  # noqa: F401
+    except ImportError:
+        raise MissingTool("localstripe is missing: "
+                          f"{sys.executable} -m pip install -r requirements-dev.txt") from None
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+", prefix="nanum-localstripe-")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.localstripe_server", "--port", str(port)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_for_port(port)
+        except RuntimeError as exc:
+            log.seek(0)
+            raise RuntimeError(f"localstripe did not start ({exc}):\n{log.read()[-2000:]}") from None
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 def _as_postgres_user(cmd: list[str]) -> list[str]:
@@ -240,15 +283,20 @@ def main(argv: list[str]) -> int:
         print(f"make test: {exc}", file=sys.stderr)
         return 2
 
+    # A shell's own Stripe keys must not reach the tests: payments stay
+    # offline unless a test points them at localstripe.
     base_env = {k: v for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY")}
+                if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY")
+                and k not in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                              "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")}
     data_dir = Path(tempfile.mkdtemp(prefix="nanum-test-data-"))
     base_env["NANUM_DATA_DIR"] = str(data_dir)
     base_env["CHROMIUM_PATH"] = CHROMIUM
     results = []
     try:
-        with redis_server() as redis_url:
+        with redis_server() as redis_url, localstripe_server() as localstripe_url:
             base_env["NANUM_TEST_REDIS_URL"] = redis_url
+            base_env["NANUM_TEST_LOCALSTRIPE_URL"] = localstripe_url
             if unit:
                 results.append(("SQLite", run_pytest(
                     "SQLite run (embedded default)", [*unit, *options], base_env)))

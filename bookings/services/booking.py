@@ -1,14 +1,15 @@
 """Every write of a booking. Each service is one transaction; refusals are
 domain errors with a sentence the person understands."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import pricing
+from bookings import dispute_desk, payment_step, pricing
 from bookings.availability import holding_bookings
 from bookings.models import Booking, BookingTransition
 from bookings.rules import check_booking_rules
@@ -179,17 +180,17 @@ def apply_transition(booking: Booking, action: str, *, actor, note: str = "", **
     _record(booking, from_status=before, actor=actor, note=note)
     if before in Booking.HOLDING and booking.status not in Booking.HOLDING:
         waitlist_notify_freed(booking=booking)
-    if booking.status == S.APPROVED and not _payment_due_online(booking):
-        # Nothing to pay online (a free loan, or cash at pickup): confirmed.
-        return apply_transition(booking, "confirm", actor=None)
+    payment_step.current().after(booking, action, actor=actor, from_status=before)
+    if booking.status == S.APPROVED:
+        if not payment_step.current().due_online(booking):
+            # Nothing to pay online (a free loan, or cash at pickup): confirmed.
+            return apply_transition(booking, "confirm", actor=None)
+        # To be paid by the deadline, at the latest when the loan starts.
+        deadline = min(timezone.now() + timedelta(hours=settings.NANUM_PAYMENT_WINDOW_HOURS),
+                       booking.start)
+        Booking.objects.filter(pk=booking.pk).update(expires_at=deadline)
+        booking.expires_at = deadline
     return booking
-
-
-def _payment_due_online(booking: Booking) -> bool:
-    """The payment step of the booking flow. Online card payment arrives
-    with the payments issue; until then every loan is free or paid in cash
-    at pickup, so nothing is due online."""
-    return False
 
 
 def booking_sides(*, booking: Booking, user) -> set[str]:
@@ -220,20 +221,30 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
     elif action == "return":
         fields["returned_at"] = now
         fields["is_overdue"] = False
-    with transaction.atomic():
-        if action == "approve":
-            check_booking_rules(borrower=booking.borrower, listing=booking.listing,
-                                community=booking.community, start=booking.start,
-                                end=booking.end, booking=booking, now=now)
-        booking = apply_transition(booking, action, actor=actor, note=note, **fields)
-        if action == "return":
-            late = late_return_record(community=booking.community, borrower=booking.borrower,
-                                      booking_id=booking.pk, end=booking.end,
-                                      returned_at=booking.returned_at)
-            if late.fee:
-                booking.late_fee = late.fee
-                booking.save(update_fields=["late_fee"])
-        other = [booking.borrower_id] if side == LENDER else lender_ids(booking.listing)
-        for user_id in other:
-            announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
+    if booking.status not in TRANSITIONS[action].sources:
+        raise InvalidTransition()
+    # The payment step may call the gateway first (a deposit held at
+    # pickup); a refusal there leaves the booking as it was.
+    step = payment_step.current()
+    step.before(booking, action, actor=actor)
+    try:
+        with transaction.atomic():
+            if action == "approve":
+                check_booking_rules(borrower=booking.borrower, listing=booking.listing,
+                                    community=booking.community, start=booking.start,
+                                    end=booking.end, booking=booking, now=now)
+            if action == "return":
+                late = late_return_record(community=booking.community,
+                                          borrower=booking.borrower, booking_id=booking.pk,
+                                          end=booking.end, returned_at=now)
+                fields["late_fee"] = late.fee
+            booking = apply_transition(booking, action, actor=actor, note=note, **fields)
+            if action == "dispute":
+                dispute_desk.open_case(booking, actor=actor, note=note)
+            other = [booking.borrower_id] if side == LENDER else lender_ids(booking.listing)
+            for user_id in other:
+                announce(booking, to_user_id=user_id, kind=f"booking_{booking.status}")
+    except Exception:
+        step.action_failed(booking, action, actor=actor)
+        raise
     return booking

@@ -78,6 +78,10 @@ class ListingForm(forms.Form):
                                "manage it."))
     instant_booking = forms.BooleanField(label=gettext_lazy("Instant booking (no approval)"),
                                          required=False)
+    cash_at_pickup = forms.BooleanField(
+        label=gettext_lazy("Paid in cash at pickup"), required=False,
+        help_text=gettext_lazy("The borrower pays you in person; you confirm it when you hand "
+                               "the item over."))
     min_hours = forms.FloatField(label=gettext_lazy("Shortest booking (hours)"), min_value=0.25,
                                  max_value=MAX_SPAN / timedelta(hours=1), initial=1)
     max_hours = forms.FloatField(label=gettext_lazy("Longest booking (hours)"), required=False,
@@ -140,6 +144,7 @@ def _initial(listing: Listing) -> dict:
         "district": listing.district, "lat": listing.lat, "lng": listing.lng,
         "company": listing.company.slug if listing.company else "",
         "instant_booking": listing.instant_booking,
+        "cash_at_pickup": listing.cash_at_pickup,
         "min_hours": listing.min_duration / timedelta(hours=1),
         "max_hours": listing.max_duration / timedelta(hours=1) if listing.max_duration else None,
         "cancellation_policy": listing.cancellation_policy,

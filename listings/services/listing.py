@@ -36,7 +36,7 @@ from marketplace.errors import Conflict, Forbidden, NotFound, RuleViolation, Val
 EDITABLE = {
     "title", "description", "kind", "category", "condition", "pricing", "price", "deposit",
     "currency", "units", "visibility", "communities", "district", "lat", "lng",
-    "instant_booking", "min_duration", "max_duration", "lead_time", "cancellation_policy",
+    "instant_booking", "cash_at_pickup", "min_duration", "max_duration", "lead_time", "cancellation_policy",
     "opening_hours", "status",
 }
 MAX_UNITS = 100
@@ -219,7 +219,8 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
                    visibility: str = "public", communities=(), district: str = "",
                    lat: float | None = None, lng: float | None = None,
                    company: str | None = None, owner_community: str | None = None,
-                   instant_booking: bool = False, min_duration=timedelta(hours=1),
+                   instant_booking: bool = False, cash_at_pickup: bool = False,
+                   min_duration=timedelta(hours=1),
                    max_duration=None, lead_time=timedelta(0),
                    cancellation_policy: str = "flexible", opening_hours=(),
                    status: str = "active") -> Listing:
@@ -231,7 +232,8 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
         owner=actor, title=(title or "").strip(), kind=kind, description=description,
         condition=condition, pricing=pricing, price=price, deposit=deposit, currency=currency,
         visibility=visibility, district=district, lat=lat, lng=lng,
-        instant_booking=instant_booking, min_duration=min_duration, max_duration=max_duration,
+        instant_booking=instant_booking, cash_at_pickup=cash_at_pickup,
+        min_duration=min_duration, max_duration=max_duration,
         lead_time=lead_time, cancellation_policy=cancellation_policy, status=status)
     _set_category(listing, category, errors)
     if company:

@@ -6,6 +6,7 @@ Tests here use `transactional_db`, so what a test writes is committed and the
 server process sees it, and what the server writes the test can read.
 """
 
+import contextlib
 import os
 import re
 import subprocess
@@ -16,10 +17,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import requests
 from django.db import connection
 from playwright.sync_api import sync_playwright
 
-from tests.harness import IS_ROOT, ROOT, free_port, wait_for_port
+from tests.harness import IS_ROOT, ROOT, STRIPE_TEST_SETTINGS, free_port, wait_for_port
 
 # Playwright's sync API keeps an event loop in this thread; Django's ORM calls
 # between browser steps are still plain synchronous calls.
@@ -46,19 +48,18 @@ def mail_dir():
     return Path(tempfile.mkdtemp(prefix="nanum-e2e-mail-"))
 
 
-@pytest.fixture(scope="session")
-def live_site(django_db_setup, django_db_blocker, mail_dir):
-    """The URL of a daphne process serving the test database."""
+@contextlib.contextmanager
+def _daphne(database_url: str, mail_dir: Path, **extra_env: str):
+    """A daphne process serving the test database; yields its URL. At the
+    end, fails if it logged a Traceback or answered a 500."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: apt-get install -y chromium")
-    with django_db_blocker.unblock():
-        database_url = _test_database_url()
     port = free_port()
     log = open(Path(tempfile.gettempdir()) / f"nanum-e2e-server-{port}.log", "w+")
     # Throttles raised: schemathesis (test_api_schemathesis.py) sends
     # thousands of requests a minute as one person.
     env = dict(os.environ, DATABASE_URL=database_url, EMAIL_URL=f"filemail:///{mail_dir}",
-               API_RATE_ANON="100000/minute", API_RATE_USER="100000/minute")
+               API_RATE_ANON="100000/minute", API_RATE_USER="100000/minute", **extra_env)
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
          "marketplace.asgi:application"],
@@ -77,6 +78,34 @@ def live_site(django_db_setup, django_db_blocker, mail_dir):
     errors = [line for line in log if "Traceback" in line or " 500 " in line]
     log.close()
     assert not errors, "The live server logged errors: see " + log.name
+
+
+@pytest.fixture(scope="session")
+def live_site(django_db_setup, django_db_blocker, mail_dir):
+    """The URL of a daphne process serving the test database."""
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    with _daphne(database_url, mail_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live_stripe_site(django_db_setup, django_db_blocker, mail_dir, localstripe_url):
+    """Like `live_site`, with payments through Stripe, that is localstripe
+    (the keys of tests/conftest.py), whose webhook events go to this server."""
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    with _daphne(database_url, mail_dir, STRIPE_API_BASE=localstripe_url,
+                 **STRIPE_TEST_SETTINGS) as url:
+        answer = requests.post(
+            f"{localstripe_url}/_config/webhooks/nanum",
+            data={"url": f"{url}/payments/stripe/webhook/",
+                  "secret": STRIPE_TEST_SETTINGS["STRIPE_WEBHOOK_SECRET"]},
+            timeout=10,
+        )
+        if answer.status_code != 200:
+            pytest.fail(f"localstripe refused the webhook: {answer.status_code} {answer.text}")
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,3 @@
+"""The payments API (shared/API.md)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Stripe's webhook."""
+
+urlpatterns = []
