@@ -4,7 +4,7 @@ where tests call it directly."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from payments.services import reconcile, settlement
+from payments.services import payouts, reconcile, settlement
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -29,3 +29,9 @@ def renew_lapsing_deposits():
 @lock_task("payments-reconcile")
 def reconcile_daily():
     reconcile.reconcile_recent()
+
+
+@db_periodic_task(crontab(minute="10", hour="5"))
+@lock_task("payments-payouts")
+def transfer_payouts():
+    payouts.payouts_transfer_all()
