@@ -23,6 +23,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -145,9 +146,10 @@ def redis_server():
 
 
 @contextlib.contextmanager
-def localstripe_server():
+def localstripe_server(*, with_process: bool = False):
     """localstripe (tests/localstripe_server.py) on a free loopback port, with
-    an empty store; yields its URL, to use as the Stripe API base."""
+    an empty store; yields its URL, to use as the Stripe API base (with
+    `with_process`, (URL, its Popen): the fault tests pause it)."""
     try:
         import localstripe  # noqa: F401
     except ImportError:
@@ -165,8 +167,10 @@ def localstripe_server():
         except RuntimeError as exc:
             log.seek(0)
             raise RuntimeError(f"localstripe did not start ({exc}):\n{log.read()[-2000:]}") from None
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        yield (url, proc) if with_process else url
     finally:
+        proc.send_signal(signal.SIGCONT)  # a paused one would not stop
         proc.terminate()
         try:
             proc.wait(timeout=10)
