@@ -307,6 +307,25 @@ MATRIX = {
         "/photos/condition/{condition_photo}/thumb/", GET="OK OK HIDE HIDE ANON"),
     # The feed's secret address is its key: whoever holds it reads it.
     "calendar/<str:token>.ics": row("/calendar/{feed}.ics", key=True, GET="OK OK OK OK OK"),
+
+    # --- payments: only the borrower pays; the parties read. The world runs
+    # offline (no card payments): the borrower is told nothing is due online
+    # (409), and has no card payment to check (404, as for the others). The
+    # lender side is told 404 too: paying is no step of theirs. ---
+    "api/v1/bookings/<int:booking_id>/payment/": row(
+        "/api/v1/bookings/{loan}/payment/", POST="HIDE NO HIDE HIDE ANON"),
+    "api/v1/bookings/<int:booking_id>/payment/confirm/": row(
+        "/api/v1/bookings/{loan}/payment/confirm/",
+        POST=({"token": "tok_checking"}, "HIDE NO HIDE HIDE ANON")),
+    "api/v1/bookings/<int:booking_id>/payment/check/": row(
+        "/api/v1/bookings/{loan}/payment/check/", POST="HIDE HIDE HIDE HIDE ANON"),
+    "api/v1/bookings/<int:booking_id>/payments/": row(
+        "/api/v1/bookings/{loan}/payments/", GET="OK OK HIDE HIDE ANON"),
+    "api/v1/bookings/<int:booking_id>/damage-claim/": row(
+        # The lender may claim, but not on a completed loan (409); the
+        # borrower never (403).
+        "/api/v1/bookings/{done}/damage-claim/",
+        POST=({"amount": 1000, "text": "Scratched"}, "NO NO HIDE HIDE ANON")),
 }
 
 # Websocket patterns that name an object, each with who may connect
@@ -535,7 +554,8 @@ def test_public_listing_access(world, route, method, role, code):
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for app in ("accounts", "community_rules", "listings", "bookings", "moderation"):
+    for app in ("accounts", "community_rules", "listings", "bookings", "payments",
+                "moderation"):
         for model in apps.get_app_config(app).get_models():
             rows = list(model.objects.order_by("pk").values())
             digest.update(model.__name__.encode())

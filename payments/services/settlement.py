@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Booking
 from bookings.pricing import refund_percent
-from bookings.services.booking import announce, apply_transition, booking_act, lender_ids
+from bookings.services.booking import (
+    announce,
+    apply_transition,
+    booking_act,
+    booking_sides,
+    lender_ids,
+)
 from marketplace.errors import Forbidden, InvalidTransition, PaymentFailed, ValidationFailed
 from payments.gateways import GatewayError, Intent, active_gateway, offline_gateway
 from payments.models import DamageClaim, Payment, PaymentCustomer, PaymentOperation
@@ -113,6 +119,9 @@ def refund(payment: Payment, *, amount: int, key: str, cause: str, actor=None) -
     if amount <= 0:
         operation_done(operation)
         return payment
+    if amount != operation.amount:
+        # What is really refunded is what the operation records.
+        PaymentOperation.objects.filter(pk=operation.pk).update(amount=amount)
     try:
         ref = _gateway_of(payment).refund(payment.intent_id, amount=amount,
                                           idempotency_key=key)
@@ -322,7 +331,6 @@ def damage_claim_make(*, actor, booking: Booking, amount: int, text: str) -> Dam
     """The lender claims up to the deposit held (less any late fee kept
     back), within the inspection window, pointing at the condition reports.
     The booking becomes disputed and a complaint opens at its first tier."""
-    from bookings.services.booking import booking_sides
     if "lender" not in booking_sides(booking=booking, user=actor):
         raise Forbidden(_("Only the lender can claim on the deposit."))
     if not inspection_open(booking):
