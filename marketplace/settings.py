@@ -314,6 +314,9 @@ SPECTACULAR_SETTINGS = {
         "MembershipEventActionEnum": "community_rules.models.MembershipEvent.Action",
         "MembershipRoleEnum": "community_rules.models.Membership.Role",
         "CompanyStaffRoleEnum": "accounts.models.CompanyStaff.Role",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+        "PaymentKindEnum": "payments.models.Payment.Kind",
+        "ListingKindEnum": "listings.models.Listing.Kind",
     },
 }
 

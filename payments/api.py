@@ -16,9 +16,6 @@ from payments.models import Payment
 from payments.selectors_booking import booking_payments
 from payments.services import checkout, settlement
 
-# Plain text in the schema, not an enum: a second `status` enum would need
-# an ENUM_NAME_OVERRIDES entry in settings.
-_STATUSES = ", ".join(Payment.Status.values)
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -41,7 +38,7 @@ class PaymentOut(serializers.Serializer):
     publishable_key = serializers.SerializerMethodField()
     amount = serializers.IntegerField(help_text="In the currency's minor unit (KRW has none).")
     currency = serializers.CharField()
-    status = serializers.CharField(help_text=_STATUSES)
+    status = serializers.ChoiceField(Payment.Status.choices)
     requires_action = serializers.SerializerMethodField(
         help_text="The card asks the person to confirm (3-D Secure): run "
                   "confirmCardPayment with the client secret, then POST .../payment/check/.")
@@ -127,8 +124,8 @@ class RefundOut(serializers.Serializer):
 
 class BookingPaymentOut(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField(help_text="rental, deposit or late_fee")
-    status = serializers.CharField(help_text=_STATUSES)
+    kind = serializers.ChoiceField(Payment.Kind.choices)
+    status = serializers.ChoiceField(Payment.Status.choices)
     amount = serializers.IntegerField()
     captured = serializers.IntegerField()
     refunded = serializers.IntegerField()
