@@ -28,6 +28,14 @@ class PaymentStep:
         """The action prepared by `before` was refused after all: undo what
         `before` did at the gateway."""
 
+    def extension_charge(self, extension, *, actor) -> None:
+        """Called before a lender's approval of an extension is applied,
+        outside its transaction: takes the extension's price (refuse the
+        approval by raising PaymentFailed)."""
+
+    def extension_failed(self, extension, *, actor) -> None:
+        """The approval was refused after `extension_charge`: give it back."""
+
 
 _current = PaymentStep()
 

@@ -39,6 +39,7 @@ class Payment(models.Model):
         RENTAL = "rental", _("Rental and fees")
         DEPOSIT = "deposit", _("Deposit hold")
         LATE_FEE = "late_fee", _("Late-return fee")
+        EXTENSION = "extension", _("Extension")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for payment")
@@ -56,6 +57,8 @@ class Payment(models.Model):
     client_secret = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     amount = models.PositiveIntegerField()
+    # Of `amount`, the platform's service fee (the rest is the lender's).
+    fees = models.PositiveIntegerField(default=0)
     captured = models.PositiveIntegerField(default=0)
     refunded = models.PositiveIntegerField(default=0)
     # Of a deposit hold: what is kept back for a late fee the card refused;
@@ -82,6 +85,8 @@ class Payment(models.Model):
                                    name="payment_refunds_at_most_what_was_captured"),
             models.CheckConstraint(condition=Q(withheld__lte=F("amount")),
                                    name="payment_withholds_at_most_its_amount"),
+            models.CheckConstraint(condition=Q(fees__lte=F("amount")),
+                                   name="payment_fee_at_most_its_amount"),
         ]
 
     def __str__(self):

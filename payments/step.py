@@ -35,6 +35,13 @@ class PaymentsStep(PaymentStep):
                 transaction.on_commit(lambda: settlement.deposit_release(
                     deposit, cause="pickup did not go ahead"))
 
+    def extension_charge(self, extension, *, actor) -> None:
+        if pays_online(extension.booking):
+            settlement.extension_charge(extension, actor=actor)
+
+    def extension_failed(self, extension, *, actor) -> None:
+        settlement.extension_charge_undo(extension)
+
     def after(self, booking, action, *, actor, from_status) -> None:
         if action == "pickup" and not pays_online(booking):
             settlement.cash_received(booking, actor=actor)

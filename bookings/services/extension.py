@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import pricing
+from bookings import payment_step, pricing
 from bookings.models import Booking, Extension
 from bookings.rules import check_booking_rules
 from bookings.services.booking import (
@@ -89,6 +89,16 @@ def extension_request(*, actor, booking: Booking, new_end: datetime) -> Extensio
     return extension
 
 
+def _check_approval(booking: Booking, extension: Extension) -> None:
+    _check_extension(booking, extension.new_end, now=timezone.now())
+    _check_total(booking, adds=extension.rental + extension.fees)
+    clash = holding_bookings(start=booking.end, end=extension.new_end).filter(
+        unit_id=booking.unit_id).exclude(pk=booking.pk)
+    if clash.exists():
+        raise BookingConflict(_("Someone else has booked the item for part of that time, "
+                                "so it cannot be extended."))
+
+
 def extension_decide(*, actor, extension: Extension, approve: bool) -> Extension:
     """The lender approves (if the unit is free until the new end and the
     longer booking still meets the terms and rules: the same guarantee as a
@@ -96,6 +106,16 @@ def extension_decide(*, actor, extension: Extension, approve: bool) -> Extension
     An approved extension adds its quoted price to the booking."""
     if LENDER not in booking_sides(booking=extension.booking, user=actor):
         raise InvalidTransition(_("Only the lender can answer an extension."))
+    extension = Extension.objects.select_related("booking__listing").get(pk=extension.pk)
+    if extension.status != Extension.Status.REQUESTED:
+        raise InvalidTransition(_("This extension has already been answered."))
+    step = payment_step.current()
+    if approve:
+        # Paid online: the extra time is charged to the borrower's card
+        # once it is known to be free, and given back if the approval still
+        # fails below (someone took the time meanwhile).
+        _check_approval(extension.booking, extension)
+        step.extension_charge(extension, actor=actor)
     try:
         with transaction.atomic():
             # Read again, locked: of two answers the second waits here and
@@ -106,13 +126,7 @@ def extension_decide(*, actor, extension: Extension, approve: bool) -> Extension
             if extension.status != Extension.Status.REQUESTED:
                 raise InvalidTransition(_("This extension has already been answered."))
             if approve:
-                _check_extension(booking, extension.new_end, now=timezone.now())
-                _check_total(booking, adds=extension.rental + extension.fees)
-                clash = holding_bookings(start=booking.end, end=extension.new_end).filter(
-                    unit_id=booking.unit_id).exclude(pk=booking.pk)
-                if clash.exists():
-                    raise BookingConflict(_("Someone else has booked the item for part of "
-                                            "that time, so it cannot be extended."))
+                _check_approval(booking, extension)
                 moved = Booking.objects.filter(
                     pk=booking.pk, status__in=EXTENDABLE, end=booking.end,
                 ).update(end=extension.new_end, is_overdue=False, updated_at=timezone.now(),
@@ -130,9 +144,15 @@ def extension_decide(*, actor, extension: Extension, approve: bool) -> Extension
             announce(booking, to_user_id=booking.borrower_id,
                      kind="extension_approved" if approve else "extension_declined")
     except IntegrityError as error:
+        if approve:
+            step.extension_failed(extension, actor=actor)
         if is_overlap_violation(error):
             raise BookingConflict(_("Someone else has booked the item for part of that "
                                     "time, so it cannot be extended.")) from error
+        raise
+    except Exception:
+        if approve:
+            step.extension_failed(extension, actor=actor)
         raise
     extension.refresh_from_db()
     return extension

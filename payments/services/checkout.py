@@ -93,7 +93,7 @@ def payment_start(*, actor, booking_id: int) -> Payment:
             idempotency_key=rental_key(booking), defaults={
                 "booking": booking, "kind": Payment.Kind.RENTAL, "gateway": gateway.name,
                 "intent_id": intent.id, "client_secret": intent.client_secret,
-                "amount": amount, "currency": booking.currency})
+                "amount": amount, "fees": booking.fees, "currency": booking.currency})
         operation.payment = payment
         operation.save(update_fields=["payment"])
         operation_done(operation, ref=intent.id)

@@ -83,10 +83,10 @@ def _record_change(payment: Payment, *, from_status: str, cause: str, actor) -> 
                                  refunded=payment.refunded, actor=actor, cause=cause[:120])
 
 
-def _rental_split(booking: Booking, amount: int, paid: int) -> tuple[int, int]:
-    """Of `amount` out of a rental payment of `paid` (rental + fees): the
-    platform's fee part and the lender's part."""
-    fees = booking.fees * amount // paid if paid else 0
+def _split(payment: Payment, amount: int, paid: int) -> tuple[int, int]:
+    """Of `amount` out of `paid` of a payment: the lender's part and the
+    platform's fee part, in the payment's own proportion."""
+    fees = payment.fees * amount // paid if paid else 0
     return amount - fees, fees
 
 
@@ -115,11 +115,11 @@ def _post_move(payment: Payment, before: Payment) -> None:
                             Line(A.BORROWER, payment.amount, borrower)])
         return
     if payment.status == P.SUCCEEDED and before.status != P.SUCCEEDED:
-        if payment.kind == Payment.Kind.RENTAL:
-            lender_part, fee_part = _rental_split(booking, payment.amount, payment.amount)
-            reason = R.CASH if payment.gateway == "offline" else R.RENTAL
+        lender_part, fee_part = _split(payment, payment.amount, payment.amount)
+        if payment.kind == Payment.Kind.LATE_FEE:
+            reason = R.LATE_FEE
         else:
-            lender_part, fee_part, reason = payment.amount, 0, R.LATE_FEE
+            reason = R.CASH if payment.gateway == "offline" else R.RENTAL
         ledger.post(posting=f"{key}:paid", reason=reason, currency=cur, booking=booking,
                     payment=payment, lines=[
                         Line(A.BORROWER, -payment.amount, borrower),
@@ -135,8 +135,7 @@ def _post_move(payment: Payment, before: Payment) -> None:
 
 def post_refund(payment: Payment, *, amount: int, key: str) -> None:
     booking = payment.booking
-    lender_part, fee_part = _rental_split(booking, amount, payment.captured) \
-        if payment.kind == Payment.Kind.RENTAL else (amount, 0)
+    lender_part, fee_part = _split(payment, amount, payment.captured)
     ledger.post(posting=f"refund:{key}", reason=R.REFUND, currency=payment.currency,
                 booking=booking, payment=payment, lines=[
                     Line(A.BORROWER, amount, booking.borrower),

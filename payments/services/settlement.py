@@ -272,6 +272,36 @@ def deposit_renew_lapsing(*, now=None) -> int:
 # --- late fees and damage ---------------------------------------------------
 
 
+def _charge_saved_card(booking: Booking, *, kind: str, amount: int, fees: int, key: str,
+                       cause: str) -> Payment:
+    """An off-session charge of the borrower's saved card, once under `key`.
+    Raises GatewayError (declined, or the gateway away)."""
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.status == P.SUCCEEDED:
+        return existing
+    card = _card_of(booking)
+    gateway = active_gateway()
+    if card is None or not gateway.online:
+        raise GatewayError(_("The borrower has no saved card."), declined=True)
+    operation = operation_claim(key=key, kind=K.AUTHORIZE, amount=amount)
+    try:
+        intent = gateway.authorize(
+            amount=amount, currency=booking.currency, customer=card.customer_id,
+            idempotency_key=key, capture=True, payment_method=card.payment_method,
+            off_session=True, metadata={"booking": str(booking.pk), "kind": kind})
+    except GatewayError as refused:
+        operation_failed(operation, refused)
+        raise
+    with transaction.atomic():
+        payment, _created = Payment.objects.get_or_create(idempotency_key=key, defaults={
+            "booking": booking, "kind": kind, "gateway": gateway.name, "intent_id": intent.id,
+            "amount": amount, "fees": fees, "currency": booking.currency})
+        operation.payment = payment
+        operation.save(update_fields=["payment"])
+        operation_done(operation, ref=intent.id)
+        return payment_update(payment, intent, cause=cause)
+
+
 def late_fee_charge(booking: Booking) -> Payment | None:
     """The late-return fee, charged off-session to the saved card; if the
     card refuses it, kept back from the deposit instead."""
@@ -284,40 +314,49 @@ def late_fee_charge(booking: Booking) -> Payment | None:
     deposit = current_deposit(booking)
     if deposit is not None and deposit.withheld:
         return None  # already kept back from the deposit
-    card = _card_of(booking)
-    gateway = active_gateway()
-    error = None
-    if card is None or not gateway.online:
-        error = GatewayError(_("No saved card."), declined=True)
-    else:
-        operation = operation_claim(key=key, kind=K.AUTHORIZE, amount=booking.late_fee)
-        try:
-            intent = gateway.authorize(
-                amount=booking.late_fee, currency=booking.currency, customer=card.customer_id,
-                idempotency_key=key, capture=True, payment_method=card.payment_method,
-                off_session=True, metadata={"booking": str(booking.pk),
-                                            "kind": Payment.Kind.LATE_FEE})
-        except GatewayError as refused:
-            operation_failed(operation, refused)
-            error = refused
-    if error is not None:
+    try:
+        payment = _charge_saved_card(booking, kind=Payment.Kind.LATE_FEE,
+                                     amount=booking.late_fee, fees=0, key=key,
+                                     cause="late fee charged")
+    except GatewayError as error:
         if not error.declined:
-            raise error  # the gateway is away: settle_due tries again
+            raise  # the gateway is away: settle_due tries again
         if deposit is not None and deposit.status == P.AUTHORIZED:
             payment_mark(deposit, cause="late fee kept back from the deposit",
                          withheld=min(booking.late_fee, deposit.amount))
             _tell_both(booking, "late_fee_from_deposit")
         return None
-    with transaction.atomic():
-        payment, _created = Payment.objects.get_or_create(idempotency_key=key, defaults={
-            "booking": booking, "kind": Payment.Kind.LATE_FEE, "gateway": gateway.name,
-            "intent_id": intent.id, "amount": booking.late_fee, "currency": booking.currency})
-        operation.payment = payment
-        operation.save(update_fields=["payment"])
-        operation_done(operation, ref=intent.id)
-        payment = payment_update(payment, intent, cause="late fee charged")
     _tell_both(booking, "late_fee_charged")
     return payment
+
+
+def extension_key(extension) -> str:
+    return f"booking:{extension.booking_id}:extension-{extension.pk}"
+
+
+def extension_charge(extension, *, actor=None) -> Payment | None:
+    """An extension's price, charged to the borrower's saved card when the
+    lender approves it; refused, the extension stays unanswered."""
+    booking = extension.booking
+    amount = extension.rental + extension.fees
+    if amount <= 0:
+        return None
+    try:
+        return _charge_saved_card(booking, kind=Payment.Kind.EXTENSION, amount=amount,
+                                  fees=extension.fees, key=extension_key(extension),
+                                  cause="extension approved")
+    except GatewayError as error:
+        raise PaymentFailed(_("The borrower's card did not pay for the extension, so it is "
+                              "not approved: %(reason)s") % {"reason": error.message}) from error
+
+
+def extension_charge_undo(extension) -> None:
+    """The approval failed after the charge: all of it back."""
+    payment = Payment.objects.filter(idempotency_key=extension_key(extension),
+                                     status=P.SUCCEEDED).first()
+    if payment is not None:
+        refund(payment, amount=payment.refundable, key=f"{extension_key(extension)}:undo",
+               cause="extension not approved after all")
 
 
 def inspection_open(booking: Booking, *, now=None) -> bool:
@@ -482,5 +521,6 @@ def cash_received(booking: Booking, *, actor) -> Payment | None:
                                idempotency_key=key, capture=True)
     payment, _created = Payment.objects.get_or_create(idempotency_key=key, defaults={
         "booking": booking, "kind": Payment.Kind.RENTAL, "gateway": gateway.name,
-        "intent_id": intent.id, "amount": amount, "currency": booking.currency})
+        "intent_id": intent.id, "amount": amount, "fees": booking.fees,
+        "currency": booking.currency})
     return payment_update(payment, intent, cause="cash received at pickup", actor=actor)
