@@ -475,6 +475,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        # The stripe library logs every API call at INFO.
+        "stripe": {"level": "WARNING"},
     },
 }
 

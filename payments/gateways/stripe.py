@@ -179,11 +179,26 @@ class Gateway(PaymentGateway):
         return intent_from(self._call(self.client.v1.payment_intents.retrieve, intent_id, {},
                                       key="", expand=["latest_charge"]))
 
-    def recent_intents(self, *, since: datetime, limit: int = 100) -> list[Intent]:
-        listed = self._call(self.client.v1.payment_intents.list,
-                            {"limit": limit}, key="")
-        found = [intent_from(pi) for pi in listed["data"]
-                 if _value(pi, "created", 0) >= since.timestamp()]
+    def recent_intents(self, *, since: datetime, max_pages: int = 100) -> list[Intent]:
+        """The PaymentIntents created since `since`, every page (100 a page).
+        Stripe lists newest first and filters by `created`; localstripe
+        refuses that filter and lists oldest first, so the date is checked
+        here and paging stops only when a newest-first page reaches past it."""
+        found, after = [], None
+        for _page in range(max_pages):
+            params = {"limit": 100, **({"starting_after": after} if after else {})}
+            if not self.local:
+                params["created"] = {"gte": int(since.timestamp())}
+            page = self._call(self.client.v1.payment_intents.list, params, key="")
+            listed = [pi.to_dict() if hasattr(pi, "to_dict") else pi for pi in page["data"]]
+            found += [intent_from(pi) for pi in listed
+                      if pi.get("created", 0) >= since.timestamp()]
+            if not listed or not page["has_more"]:
+                break
+            first, last = listed[0].get("created", 0), listed[-1].get("created", 0)
+            if first > last and last < since.timestamp():
+                break  # newest first, and this page already reaches past the window
+            after = listed[-1]["id"]
         return found
 
     # --- Connect ------------------------------------------------------------
