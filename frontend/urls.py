@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("frontend.views.listings")),
     path("", include("frontend.views.communities")),
     path("", include("frontend.views.companies")),
+    # Before bookings: its bookings/<id>/<action>/ would take pay/, claim/...
+    path("", include("frontend.views.payments")),
     path("", include("frontend.views.bookings")),
     path("", include("frontend.views.governance")),
     path("", include("frontend.views.media")),

@@ -326,6 +326,25 @@ MATRIX = {
         # borrower never (403).
         "/api/v1/bookings/{done}/damage-claim/",
         POST=({"amount": 1000, "text": "Scratched"}, "NO NO HIDE HIDE ANON")),
+    # The payment pages: the pay page and its card and check steps are the
+    # borrower's alone (offline here: the card step is refused, nothing to
+    # check); receipts for the parties; the claim form as the API's.
+    "bookings/<int:booking_id>/pay/": row("/bookings/{loan}/pay/", GET="HIDE OK HIDE HIDE ANON"),
+    "bookings/<int:booking_id>/pay/card/": row(
+        "/bookings/{loan}/pay/card/", POST=({"token": "tok_checking"}, "HIDE NO HIDE HIDE ANON")),
+    "bookings/<int:booking_id>/pay/check/": row(
+        "/bookings/{loan}/pay/check/", POST="HIDE HIDE HIDE HIDE ANON"),
+    "bookings/<int:booking_id>/pay/return/": row(
+        "/bookings/{loan}/pay/return/", GET="HIDE OK HIDE HIDE ANON"),
+    "bookings/<int:booking_id>/receipt/": row(
+        "/bookings/{done}/receipt/", GET="OK OK HIDE HIDE ANON"),
+    "bookings/<int:booking_id>/claim/": row(
+        "/bookings/{done}/claim/",
+        POST=({"amount": "1000", "text": "Scratched"}, "NO NO HIDE HIDE ANON")),
+    # Staff alone pay lenders out: to everyone else the page is not there.
+    "staff/payouts/<int:user_id>/paid/": row(
+        "/staff/payouts/{owner_id}/paid/",
+        POST=({"currency": "KRW", "amount": "1000"}, "HIDE HIDE HIDE HIDE ANON")),
 }
 
 # Websocket patterns that name an object, each with who may connect
