@@ -30,8 +30,12 @@ class PaymentsStep(PaymentStep):
     def action_failed(self, booking, action, *, actor) -> None:
         if action == "pickup":
             deposit = settlement.current_deposit(booking)
-            fresh = Booking.objects.filter(pk=booking.pk, status=S.CONFIRMED).exists()
-            if deposit is not None and deposit.status == Payment.Status.AUTHORIZED and fresh:
+            # Released unless a concurrent pickup won and owns the hold.
+            handed_over = Booking.objects.filter(
+                pk=booking.pk, status__in=(S.PICKED_UP, S.RETURNED, S.DISPUTED, S.COMPLETED)
+            ).exists()
+            if deposit is not None and deposit.status == Payment.Status.AUTHORIZED and \
+                    not handed_over:
                 transaction.on_commit(lambda: settlement.deposit_release(
                     deposit, cause="pickup did not go ahead"))
 
@@ -45,6 +49,9 @@ class PaymentsStep(PaymentStep):
     def after(self, booking, action, *, actor, from_status) -> None:
         if action == "pickup" and not pays_online(booking):
             settlement.cash_received(booking, actor=actor)
+        if action == "complete" and from_status == S.DISPUTED and actor is not None \
+                and actor.pk != booking.borrower_id:
+            settlement.claim_withdraw_on_completion(booking)
         # Money to move once the transition commits: only where some was
         # paid or held, or a late fee is due.
         if action in ("cancel", "no_show", "lapse", "return", "complete") and (

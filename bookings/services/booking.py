@@ -223,6 +223,8 @@ def booking_act(*, actor, booking: Booking, action: str, note: str = "") -> Book
         fields["is_overdue"] = False
     if booking.status not in TRANSITIONS[action].sources:
         raise InvalidTransition()
+    if action == "no_show" and now < booking.start:
+        raise InvalidTransition(_("A no-show can be marked only once the booking has started."))
     # The payment step may call the gateway first (a deposit held at
     # pickup); a refusal there leaves the booking as it was.
     step = payment_step.current()

@@ -114,7 +114,8 @@ def extension_decide(*, actor, extension: Extension, approve: bool) -> Extension
         # Paid online: the extra time is charged to the borrower's card
         # once it is known to be free, and given back if the approval still
         # fails below (someone took the time meanwhile).
-        _check_approval(extension.booking, extension)
+        with transaction.atomic():  # the rules' checks lock the membership
+            _check_approval(extension.booking, extension)
         step.extension_charge(extension, actor=actor)
     try:
         with transaction.atomic():

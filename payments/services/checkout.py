@@ -80,6 +80,9 @@ def payment_start(*, actor, booking_id: int) -> Payment:
     except GatewayError as error:
         raise _refused(error) from error
     operation = operation_claim(key=rental_key(booking), kind=K.AUTHORIZE, amount=amount)
+    if operation.status == PaymentOperation.Status.DONE:
+        # Made by a concurrent request meanwhile: no second call.
+        return Payment.objects.get(idempotency_key=rental_key(booking))
     try:
         intent = gateway.authorize(
             amount=amount, currency=booking.currency, customer=customer.customer_id,
@@ -122,6 +125,9 @@ def payment_pay_with_card(*, actor, booking_id: int, token: str) -> Payment:
         payment = _fresh_attempt(payment, gateway, customer)
     operation = operation_claim(key=f"{payment.idempotency_key}:confirm:{method}",
                                 kind=K.CONFIRM, payment=payment, amount=payment.amount)
+    if operation.status == PaymentOperation.Status.DONE:
+        return settlement.payment_refresh(payment, cause="confirmed by the borrower",
+                                          actor=actor)
     try:
         intent = gateway.confirm_with(payment.intent_id, payment_method=method,
                                       idempotency_key=operation.idempotency_key)
@@ -151,6 +157,8 @@ def _fresh_attempt(payment: Payment, gateway, customer: PaymentCustomer) -> Paym
         raise _refused(error) from error
     operation = operation_claim(key=key, kind=K.AUTHORIZE, payment=payment,
                                 amount=payment.amount)
+    if operation.status == PaymentOperation.Status.DONE:
+        return Payment.objects.get(pk=payment.pk)
     try:
         intent = gateway.authorize(
             amount=payment.amount, currency=payment.currency, customer=customer.customer_id,

@@ -25,7 +25,13 @@ from bookings.services.booking import (
     booking_sides,
     lender_ids,
 )
-from marketplace.errors import Forbidden, InvalidTransition, PaymentFailed, ValidationFailed
+from marketplace.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    PaymentFailed,
+    ValidationFailed,
+)
 from payments.gateways import GatewayError, Intent, active_gateway, offline_gateway
 from payments.models import DamageClaim, Payment, PaymentCustomer, PaymentOperation
 from payments.services.records import (
@@ -89,11 +95,16 @@ def payment_refresh(payment: Payment, *, cause: str, actor=None) -> Payment:
 
 
 def refund_due(booking: Booking, payment: Payment) -> int:
-    """What a cancelled or no-show booking gives back of its rental payment:
-    everything when the lender cancelled (or the booking never went
-    ahead), else what the cancellation policy shown in the quote says."""
+    """What a cancelled or no-show booking gives back of a payment for its
+    time (the rental, an extension): everything when the lender cancelled
+    or the booking was never confirmed, else what the cancellation policy
+    shown in the quote says."""
     cancelled = booking.transitions.filter(to_status__in=(S.CANCELLED, S.NO_SHOW)).last()
     if booking.status == S.EXPIRED or cancelled is None:
+        return payment.captured
+    if cancelled.from_status != S.CONFIRMED:
+        # Cancelled before the booking was confirmed (a payment that went
+        # through as the borrower cancelled): nothing was ever binding.
         return payment.captured
     if booking.status == S.NO_SHOW:
         percent = refund_percent(booking.cancellation_policy, start=booking.start,
@@ -162,14 +173,35 @@ def deposit_hold(booking: Booking, *, actor=None, n: int = 1, withheld: int = 0)
     """Holds the deposit on the borrower's saved card (manual capture),
     off-session: at pickup, and again before an old hold lapses."""
     key = deposit_key(booking, n)
-    existing = Payment.objects.filter(idempotency_key=key).first()
-    if existing is not None and existing.status == P.AUTHORIZED:
-        return existing
+    attempts = list(Payment.objects.filter(booking=booking, kind=Payment.Kind.DEPOSIT,
+                                           idempotency_key__startswith=key))
+    attempts = [p for p in attempts if p.idempotency_key == key
+                or p.idempotency_key.startswith(f"{key}:attempt-")]
+    held = next((p for p in attempts if p.status == P.AUTHORIZED), None)
+    if held is not None:
+        return held
+    if attempts:
+        # An earlier attempt the card refused or left waiting (3-D Secure):
+        # it is cancelled and a new one made under its own key, so no hold
+        # lingers on the card and each attempt keeps its own intent.
+        for attempt in attempts:
+            if attempt.status in (P.PENDING, P.REQUIRES_ACTION, P.FAILED) and attempt.intent_id:
+                try:
+                    _cancel_unpaid(attempt)
+                except GatewayError:
+                    pass
+        key = f"{key}:attempt-{len(attempts) + 1}"
     card = _card_of(booking)
     if card is None:
         raise PaymentFailed(_("The borrower has no saved card to hold the deposit on."))
     gateway = active_gateway()
     operation = operation_claim(key=key, kind=K.AUTHORIZE, amount=booking.deposit)
+    if operation.status == PaymentOperation.Status.DONE:
+        # Held by a concurrent request meanwhile: no second call.
+        payment = Payment.objects.get(idempotency_key=key)
+        if payment.status != P.AUTHORIZED:
+            raise PaymentFailed(_("The deposit could not be held on the borrower's card."))
+        return payment
     try:
         intent = gateway.authorize(
             amount=booking.deposit, currency=booking.currency, customer=card.customer_id,
@@ -284,6 +316,9 @@ def _charge_saved_card(booking: Booking, *, kind: str, amount: int, fees: int, k
     if card is None or not gateway.online:
         raise GatewayError(_("The borrower has no saved card."), declined=True)
     operation = operation_claim(key=key, kind=K.AUTHORIZE, amount=amount)
+    if operation.status == PaymentOperation.Status.DONE:
+        # Charged by a concurrent request meanwhile: no second call.
+        return Payment.objects.get(idempotency_key=key)
     try:
         intent = gateway.authorize(
             amount=amount, currency=booking.currency, customer=card.customer_id,
@@ -351,7 +386,10 @@ def extension_charge(extension, *, actor=None) -> Payment | None:
 
 
 def extension_charge_undo(extension) -> None:
-    """The approval failed after the charge: all of it back."""
+    """The approval failed after the charge: all of it back, unless a
+    concurrent approval of the same extension won (the charge is its)."""
+    if type(extension).objects.filter(pk=extension.pk, status="approved").exists():
+        return
     payment = Payment.objects.filter(idempotency_key=extension_key(extension),
                                      status=P.SUCCEEDED).first()
     if payment is not None:
@@ -372,6 +410,10 @@ def damage_claim_make(*, actor, booking: Booking, amount: int, text: str) -> Dam
     The booking becomes disputed and a complaint opens at its first tier."""
     if "lender" not in booking_sides(booking=booking, user=actor):
         raise Forbidden(_("Only the lender can claim on the deposit."))
+    # Read again, locked: of two claims at once the second finds the first.
+    booking = Booking.objects.select_for_update().select_related("listing").get(pk=booking.pk)
+    if DamageClaim.objects.filter(booking=booking).exists():
+        raise InvalidTransition(_("A damage claim on this booking is already made."))
     if not inspection_open(booking):
         raise InvalidTransition(_("Damage can be claimed only within %(hours)s hours of "
                                   "the return.") % {"hours": settings.NANUM_INSPECTION_HOURS})
@@ -398,7 +440,13 @@ def dispute_settle(*, booking: Booking, awarded: int, actor=None) -> Booking:
     claim is taken from the deposit, the rest released, the booking
     completes."""
     claim = DamageClaim.objects.select_for_update().filter(booking=booking).first()
-    most = claim.amount if claim and claim.status == DamageClaim.Status.OPEN else 0
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    deposit = current_deposit(booking)
+    still_held = booking.status == S.DISPUTED and deposit is not None and \
+        deposit.status == P.AUTHORIZED
+    # Only a claim still open on a deposit still held can be awarded.
+    most = claim.amount if claim and claim.status == DamageClaim.Status.OPEN and still_held \
+        else 0
     if awarded < 0 or awarded > most:
         raise ValidationFailed(fields={"awarded": [
             _("Award between 0 and %(most)s.") % {"most": most}]})
@@ -406,7 +454,6 @@ def dispute_settle(*, booking: Booking, awarded: int, actor=None) -> Booking:
         claim.status, claim.awarded, claim.settled_at = (
             DamageClaim.Status.SETTLED, awarded, timezone.now())
         claim.save(update_fields=["status", "awarded", "settled_at"])
-    booking = Booking.objects.get(pk=booking.pk)
     if booking.status == S.DISPUTED:
         apply_transition(booking, "complete", actor=actor, note=_("Dispute settled."))
     return booking
@@ -421,6 +468,13 @@ def _deposit_due(booking: Booking, deposit: Payment) -> int:
     return min(deposit.amount, deposit.withheld + (claim.awarded if claim else 0))
 
 
+def claim_withdraw_on_completion(booking: Booking) -> None:
+    """A disputed booking the lender completes themselves: their open claim
+    is withdrawn (nothing taken), so a later award cannot move money."""
+    DamageClaim.objects.filter(booking=booking, status=DamageClaim.Status.OPEN).update(
+        status=DamageClaim.Status.SETTLED, awarded=0, settled_at=timezone.now())
+
+
 def settle_booking(booking_id: int) -> None:
     """Everything the booking's state says the money should have done:
     refunds after a cancellation, releases, captures, late fees. Each step
@@ -433,13 +487,18 @@ def settle_booking(booking_id: int) -> None:
             if payment.status in (P.PENDING, P.REQUIRES_ACTION, P.FAILED) and payment.intent_id \
                     and booking.status not in (S.APPROVED,):
                 _cancel_unpaid(payment)
-        rental = next((p for p in payments if p.kind == Payment.Kind.RENTAL
-                       and p.status == P.SUCCEEDED), None)
-        if rental is not None and booking.status in (S.CANCELLED, S.NO_SHOW, S.EXPIRED,
-                                                     S.DECLINED):
-            refund(rental, amount=refund_due(booking, rental) - rental.refunded,
-                   key=f"booking:{booking.pk}:refund-{booking.status}",
-                   cause=f"booking {booking.status}")
+        if booking.status in (S.CANCELLED, S.NO_SHOW, S.EXPIRED, S.DECLINED):
+            # Every payment for the booking's time: the rental and any
+            # extension paid before the booking ended this way.
+            for paid in payments:
+                if paid.status != P.SUCCEEDED or paid.kind not in (Payment.Kind.RENTAL,
+                                                                  Payment.Kind.EXTENSION):
+                    continue
+                key = f"booking:{booking.pk}:refund-{booking.status}"
+                if paid.kind == Payment.Kind.EXTENSION:
+                    key += f":{paid.pk}"
+                refund(paid, amount=refund_due(booking, paid) - paid.refunded, key=key,
+                       cause=f"booking {booking.status}")
         if booking.status in (S.RETURNED, S.COMPLETED, S.DISPUTED) and booking.late_fee:
             late_fee_charge(booking)
         deposit = current_deposit(booking)
@@ -450,8 +509,8 @@ def settle_booking(booking_id: int) -> None:
         for old in Payment.objects.filter(booking=booking, kind=Payment.Kind.DEPOSIT,
                                           status=P.AUTHORIZED, replaced_by__isnull=False):
             deposit_release(old, cause="replaced by a renewed hold")
-    except GatewayError:
-        return
+    except (GatewayError, Conflict):
+        return  # the gateway away, or another run at it now: settle_due again later
 
 
 def _cancel_unpaid(payment: Payment) -> None:
