@@ -82,6 +82,10 @@ def seed_bookings() -> int:
             if step == "approve" and booking.status != "requested":
                 continue  # instant booking: already approved and confirmed
             actor = borrower if step in ("cancel", "dispute") else lender
+            if step == "no_show":
+                # Nobody came: a no-show is marked once the start has passed.
+                _into_the_past(booking, days_ago=days, length_days=max(length, 1))
+                booking.refresh_from_db()
             booking = booking_act(actor=actor, booking=booking, action=step,
                                   note="데모" if step != "dispute" else "Battery was missing")
         if booking.status in ("picked_up",):
