@@ -153,7 +153,12 @@ def exception_handler(exc, context):
             "fields": fields,
         }
     else:
-        response.data = {"code": code, "detail": str(exc.detail)}
+        detail = str(exc.detail)
+        if isinstance(exc, exceptions.PermissionDenied) and detail.startswith("CSRF Failed"):
+            # DRF's session check says it in English, naming the cookie.
+            detail = _("This request lacks the page's security token (CSRF): reload the "
+                       "page and try again, or sign in with a token.")
+        response.data = {"code": code, "detail": detail}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             response.data["retry_after"] = int(exc.wait)
     return response

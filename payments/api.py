@@ -170,7 +170,7 @@ class LenderBalance(APIView):
 
 class DamageClaimIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, help_text="At most the deposit held.")
-    text = serializers.CharField(max_length=3000, help_text="What was damaged.")
+    text = serializers.CharField(max_length=1500, help_text="What was damaged.")
 
 
 class DamageClaimOut(serializers.Serializer):

@@ -97,6 +97,25 @@ class Payment(models.Model):
     def refundable(self) -> int:
         return self.captured - self.refunded
 
+    @property
+    def error_text(self) -> str:
+        """Why the payment failed, in the reader's language."""
+        if not self.error:
+            return ""
+        return str(ERROR_TEXTS.get(self.error, ERROR_TEXTS["failed"]))
+
+
+# What a failed payment's reason code (the gateway's) says to a person.
+ERROR_TEXTS = {
+    "card_declined": _("The card was declined."),
+    "expired_card": _("The card has expired."),
+    "insufficient_funds": _("The card has not enough funds."),
+    "incorrect_cvc": _("The card's security code was wrong."),
+    "payment_intent_authentication_failure": _("The card's confirmation (3-D Secure) failed."),
+    "authentication_required": _("The card asks for a confirmation the borrower must give."),
+    "failed": _("The payment failed."),
+}
+
 
 class PaymentOperation(models.Model):
     """One call to the gateway, claimed under its idempotency key before it

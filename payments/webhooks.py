@@ -28,11 +28,14 @@ def stripe_webhook(request):
     try:
         event = stripe.Webhook.construct_event(
             request.body, request.headers.get("Stripe-Signature", ""), secret)
-    except (ValueError, stripe.SignatureVerificationError):
+    except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError):
+        # Unsigned, badly signed, or signed but not an event at all.
         refused = ValidationFailed(_("The event's signature could not be verified."))
         return JsonResponse(refused.as_dict(), status=400)
     try:
         outcome = webhook_handle(event)
+    except ValidationFailed as refused:
+        return JsonResponse(refused.as_dict(), status=400)
     except GatewayError as error:
         return JsonResponse({"code": "unavailable", "detail": str(error.message)}, status=503)
     return JsonResponse({"received": True, "outcome": outcome})

@@ -99,7 +99,7 @@ def _answer(payment: Payment, *, message: str = "", status: int = 200) -> JsonRe
         message = {
             P.SUCCEEDED: _("Paid: your booking is confirmed."),
             P.REQUIRES_ACTION: _("Your card asks you to confirm the payment."),
-            P.FAILED: payment.error or _("The payment failed. Try another card."),
+            P.FAILED: payment.error_text or _("The payment failed. Try another card."),
         }.get(payment.status, _("Your payment is being processed."))
     return JsonResponse({
         "status": payment.status if payment is not None else P.FAILED,
@@ -155,7 +155,7 @@ def pay_return(request, booking_id: int):
             messages.success(request, _("Paid: your booking is confirmed."))
         elif payment.status == P.FAILED:
             messages.error(request, _("The payment failed: %(reason)s") % {
-                "reason": payment.error or _("the card was refused.")})
+                "reason": payment.error_text or _("the card was refused.")})
         elif payment.status == P.CANCELED:
             messages.error(request, _("This payment was cancelled."))
         else:
@@ -178,7 +178,9 @@ def receipt(request, booking_id: int):
     customer = PaymentCustomer.objects.filter(user=booking.borrower).first()
     return render(request, "payments/receipt.html", {
         "booking": booking, "payments": payments, "refunds": refunds,
-        "card_label": customer.card_label if customer else "",
+        # The card is the borrower's business: the lender's copy leaves it out.
+        "card_label": customer.card_label if customer and request.user == booking.borrower
+        else "",
         "lender": booking.listing.company or booking.listing.owner_community
         or booking.listing.owner,
     })
@@ -262,9 +264,16 @@ def staff_payouts_csv(request):
                      "payout_account"])
     for row in _payout_rows():
         lender = row["lender"]
-        writer.writerow([lender.pk, lender.display_name, lender.email, row["currency"],
+        writer.writerow([lender.pk, _spreadsheet_safe(lender.display_name),
+                         _spreadsheet_safe(lender.email), row["currency"],
                          row["owed"], row["paid"], row.get("account_id") or ""])
     return response
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, -, @, a tab or a
+    carriage return first) is kept as text."""
+    return f"'{text}" if text and text[0] in "=+-@\t\r" else text
 
 
 @require_POST

@@ -64,7 +64,9 @@ def intent_from(pi) -> Intent:
         id=pi["id"], status=status, amount=pi["amount"], captured=captured or 0,
         refunded=refunded, currency=str(pi["currency"]).upper(),
         client_secret=_value(pi, "client_secret") or "", capture_before=capture_before,
-        error=(_value(error, "message") or "") if error else "",
+        # The reason's code (card_declined...); its words are ours, in the
+        # reader's language (Payment.error_text).
+        error=(_value(error, "code") or "failed") if error else "",
         metadata=dict(_value(pi, "metadata") or {}),
     )
 

@@ -45,6 +45,7 @@ from payments.services.records import (
 
 S = Booking.Status
 P = Payment.Status
+CLAIM_TEXT_LENGTH = 1500  # it becomes the booking's note and the complaint's text
 K = PaymentOperation.Kind
 
 
@@ -426,6 +427,9 @@ def damage_claim_make(*, actor, booking: Booking, amount: int, text: str) -> Dam
             _("Claim between 1 and %(most)s.") % {"most": most}]})
     if not (text or "").strip():
         raise ValidationFailed(fields={"text": [_("Say what was damaged.")]})
+    if len(text.strip()) > CLAIM_TEXT_LENGTH:
+        raise ValidationFailed(fields={"text": [
+            _("Say it in at most %(most)s characters.") % {"most": CLAIM_TEXT_LENGTH}]})
     claim = DamageClaim.objects.create(booking=booking, amount=amount, text=text.strip(),
                                        created_by=actor)
     booking_act(actor=actor, booking=booking, action="dispute",

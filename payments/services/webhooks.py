@@ -24,7 +24,9 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
+from marketplace.errors import ValidationFailed
 from payments.gateways import Intent, active_gateway
 from payments.models import Payment, PaymentOperation, WebhookEvent
 from payments.services import settlement
@@ -116,12 +118,21 @@ def webhook_handle(event) -> str:
     event's outcome). Raises GatewayError when the gateway cannot be asked
     how the payment stands now: nothing is stored then."""
     event = _plain(event)
-    event_id, kind = str(event["id"]), str(event.get("type", ""))
+    event_id = event.get("id") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 255:
+        raise ValidationFailed(_("This is not an event Nanum can read."))
+    kind = str(event.get("type", ""))
     if WebhookEvent.objects.filter(event_id=event_id).exists():
         return ALREADY
-    obj = _plain((event.get("data") or {}).get("object")) or {}
+    data = event.get("data")
+    obj = _plain(data.get("object")) if isinstance(data, dict) else {}
+    obj = obj if isinstance(obj, dict) else {}
+    metadata = obj.get("metadata")
     intent_id = _intent_id_of(kind, obj)
-    payment = _payment_of(intent_id, dict(obj.get("metadata") or {})) if intent_id else None
+    if not isinstance(intent_id, str) or len(intent_id) > 255:
+        intent_id = ""
+    payment = _payment_of(intent_id, metadata if isinstance(metadata, dict) else {}) \
+        if intent_id else None
     intent = None
     if payment is not None and payment.gateway != "offline":
         # Re-read: the event may be stale, repeated or out of order.
