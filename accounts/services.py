@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import CompanyInvitation, CompanyStaff, Profile, ShareCompany, User
 from accounts.registration import normalize_registration_number
+from marketplace import events
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.images import process_photo
 
@@ -366,3 +367,5 @@ def company_staff_remove(*, actor: User, company: ShareCompany, user: User) -> N
     if _last_admin(company, link):
         raise Conflict(_("A company needs an admin: make someone else admin first."))
     link.delete()
+    # Their open conversation sockets about the company's listings close.
+    events.access_changed_on_commit(user.pk)

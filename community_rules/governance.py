@@ -31,6 +31,12 @@ def _membership(community: Community, user) -> Membership | None:
     return Membership.objects.filter(community=community, user=user).first()
 
 
+def _active_member_ids(community: Community) -> list[int]:
+    """Who hears of the community's rules and proposals: its active members."""
+    return list(community.memberships.filter(status=Membership.Status.ACTIVE)
+                .order_by("pk").values_list("user_id", flat=True))
+
+
 def _require_moderator(community: Community, user) -> None:
     policy.require_moderator(community=community, user=user,
                              message=_("Only the community's moderators can change its "
@@ -93,9 +99,10 @@ def _apply(*, community: Community, action: str, actor, rule: Rule | None = None
         community=community, actor=actor, action=f"rules_{action}",
         target=f"version {version.number}",
         reason=_("By proposal %(id)s") % {"id": proposal.pk} if proposal else "")
-    events.send_to_group_on_commit(f"community.{community.pk}", {
-        "type": "notification", "kind": "rules_changed", "community": community.slug,
-        "version": version.number})
+    events.notify(_active_member_ids(community), "rules_changed",
+                  url=f"/communities/{community.slug}/charter/",
+                  data={"community": community.slug, "community_name": community.name,
+                        "version": version.number})
     return version
 
 
@@ -194,9 +201,10 @@ def proposal_create(*, actor, community: Community, action: str, rule_type: str 
         community=community, proposer=actor, action=action, rule=rule, rule_type=rule_type,
         params=params or {}, settings=settings or {}, reason=reason, closes_at=closes_at,
         effective_at=effective_at)
-    events.send_to_group_on_commit(f"community.{community.pk}", {
-        "type": "notification", "kind": "proposal_opened", "community": community.slug,
-        "proposal": proposal.pk})
+    events.notify(_active_member_ids(community), "proposal_opened",
+                  url=f"/proposals/{proposal.pk}/",
+                  data={"community": community.slug, "community_name": community.name,
+                        "proposal": proposal.pk})
     return proposal
 
 
@@ -254,6 +262,11 @@ def proposal_close(*, proposal: Proposal, now=None) -> Proposal:
         proposal.tally = tally
         proposal.closed_at = now
         proposal.save(update_fields=["status", "tally", "closed_at"])
+        community = proposal.community
+        events.notify(_active_member_ids(community), "proposal_decided",
+                      url=f"/proposals/{proposal.pk}/",
+                      data={"community": community.slug, "community_name": community.name,
+                            "proposal": proposal.pk, "status": proposal.status})
         if adopted and (proposal.effective_at is None or proposal.effective_at <= now):
             _apply_adopted(proposal, now=now)
     return proposal

@@ -48,10 +48,12 @@ def _rule(community: Community, rule_type: str):
 
 
 def _tell(sanction: Sanction) -> None:
-    events.send_to_user_on_commit(sanction.user_id, {
-        "type": "notification", "kind": f"sanction_{sanction.kind}",
-        "community": sanction.community.slug, "reason": sanction.reason,
-        "until": sanction.until.isoformat() if sanction.until else None})
+    community = sanction.community
+    events.notify([sanction.user_id], f"sanction_{sanction.kind}",
+                  url=f"/communities/{community.slug}/", data={
+                      "community": community.slug, "community_name": community.name,
+                      "sanction": sanction.pk, "reason": sanction.reason,
+                      "until": sanction.until.isoformat() if sanction.until else None})
 
 
 def _suspend_after_strikes(community: Community, user, *, now) -> Sanction | None:

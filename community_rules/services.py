@@ -114,11 +114,12 @@ def _record(community: Community, *, user, actor, action: str, from_value: str =
         from_value=from_value, to_value=to_value, reason=reason)
 
 
-def _tell(user_id: int, community: Community, kind: str, text: str, reason: str = "") -> None:
-    if reason:
-        text = "{} {}".format(text, _("Reason: %(reason)s") % {"reason": reason})
-    events.send_to_user_on_commit(user_id, {"type": "notification", "kind": kind,
-                                            "community": community.slug, "text": text})
+def _tell(user_ids, community: Community, kind: str, reason: str = "", **words) -> None:
+    """A notification about the person's membership; messaging words it
+    from `kind` and these few words, in the reader's language."""
+    events.notify(user_ids, kind, url=f"/communities/{community.slug}/", data={
+        "community": community.slug, "community_name": community.name,
+        "reason": reason, **words})
 
 
 def _clean_reason(reason: str | None) -> str:
@@ -166,10 +167,6 @@ def suspension_over(membership: Membership, now: datetime | None = None) -> bool
     the rules engine sees it), even before anyone reinstates the person."""
     return (membership.status == Status.SUSPENDED and membership.suspended_until is not None
             and membership.suspended_until <= (now or timezone.now()))
-
-
-def _until_text(until: datetime) -> str:
-    return timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
 
 
 def _entering(community: Community, user) -> tuple[str, datetime | None]:
@@ -339,10 +336,8 @@ def community_join(*, actor, community: Community,
             action=Action.JOINED if direct else Action.REQUESTED, to_value=membership.status,
             reason=_("With an invite link.") if invite is not None else "")
     if not direct:
-        for moderator_id in policy.moderator_ids(community):
-            _tell(moderator_id, community, "join_requested",
-                  _("%(person)s asks to join %(community)s.") % {
-                      "person": actor.display_name, "community": community.name})
+        _tell(policy.moderator_ids(community), community, "join_requested",
+              person=actor.display_name)
     return membership
 
 
@@ -371,9 +366,7 @@ def membership_approve(*, actor, membership: Membership, reason: str = "") -> Me
     membership.refresh_from_db()
     _record(community, user=membership.user, actor=actor, action=Action.APPROVED,
             from_value=Status.PENDING, to_value=status, reason=reason)
-    _tell(membership.user_id, community, "membership_approved",
-          _("Your request to join %(community)s was approved. Welcome!") % {
-              "community": community.name}, reason)
+    _tell([membership.user_id], community, "membership_approved", reason)
     return membership
 
 
@@ -390,9 +383,7 @@ def membership_refuse(*, actor, membership: Membership, reason: str = "") -> Non
         raise Conflict(_("This request to join was already answered or withdrawn."))
     _record(community, user=membership.user, actor=actor, action=Action.REFUSED,
             from_value=Status.PENDING, reason=reason)
-    _tell(membership.user_id, community, "membership_refused",
-          _("Your request to join %(community)s was not accepted.") % {
-              "community": community.name}, reason)
+    _tell([membership.user_id], community, "membership_refused", reason)
 
 
 # --- roles and statuses --------------------------------------------------------
@@ -476,22 +467,8 @@ def membership_change(*, actor, membership: Membership, role: str | None = None,
                 from_value=theirs.role, to_value=new_role, reason=reason)
         theirs.role = new_role
         theirs.save(update_fields=["role"])
-        _tell(theirs.user_id, community, "role_changed",
-              _("Your role in %(community)s is now: %(role)s.") % {
-                  "community": community.name, "role": Role(new_role).label}, reason)
+        _tell([theirs.user_id], community, "role_changed", reason, role=new_role)
     return theirs
-
-
-def _status_text(community: Community, status: str, until: datetime | None) -> str:
-    names = {"community": community.name}
-    if status == Status.SUSPENDED and until is not None:
-        return _("Your membership of %(community)s is suspended until %(until)s.") % {
-            **names, "until": _until_text(until)}
-    if status == Status.SUSPENDED:
-        return _("Your membership of %(community)s is suspended.") % names
-    if status == Status.BANNED:
-        return _("You are banned from %(community)s.") % names
-    return _("Your membership of %(community)s is active again.") % names
 
 
 # --- suspensions and bans: the one door ------------------------------------------
@@ -537,7 +514,8 @@ def _mirror(theirs: Membership | None, *, community: Community, user, actor, sta
         if status == Status.ACTIVE and theirs.joined_at is None:
             theirs.joined_at = timezone.now()
         theirs.save(update_fields=["status", "suspended_until", "joined_at"])
-    _tell(user.pk, community, "status_changed", _status_text(community, status, until), reason)
+    _tell([user.pk], community, "status_changed", reason, status=status,
+          until=until.isoformat() if until else None)
 
 
 @transaction.atomic
@@ -683,5 +661,4 @@ def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
     _lift_in_force(community, theirs.user, by=actor, now=timezone.now(),
                    kinds=[Sanction.Kind.BAN])
     theirs.delete()
-    _tell(theirs.user_id, community, "membership_removed",
-          _("You were removed from %(community)s.") % {"community": community.name}, reason)
+    _tell([theirs.user_id], community, "membership_removed", reason)

@@ -86,3 +86,12 @@ class PaymentFailed(DomainError):
     code = "payment_failed"
     status = 402
     default_message = _("The payment did not go through. Nothing was charged.")
+
+
+class RateLimited(DomainError):
+    """Too much in too short a time (messages, say). `retry_after`: seconds
+    to wait, when known."""
+
+    code = "rate_limited"
+    status = 429
+    default_message = _("You are doing that too often. Wait a moment and try again.")

@@ -18,6 +18,8 @@ api_v1 = [
     # Before bookings: its bookings/<id>/<action>/ would take payment/ too.
     path("", include("payments.api")),
     path("", include("bookings.api")),
+    path("", include("messaging.api")),
+    path("", include("messaging.api_notifications")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape, for
     # every method: without the exemption a POST would meet the CSRF check's
     # HTML 403 page instead (an answer that changes nothing needs no token).

@@ -1,13 +1,20 @@
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
+from marketplace.errors import NotFound
 from marketplace.events import user_group
+from messaging import notification_services
 
 # Close codes in the application range (4000-4999); 4401 mirrors HTTP 401.
 CLOSE_NOT_AUTHENTICATED = 4401
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/notifications/`: pushes the signed-in person's notifications."""
+    """`/ws/notifications/`: pushes the signed-in person's notifications,
+    says the unread count on connect, and takes `read` / `read_all` marks.
+    Each push received is acknowledged (the row is delivered_live, so the
+    digest does not e-mail it)."""
 
     group = None
 
@@ -19,15 +26,38 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        unread = await database_sync_to_async(notification_services.unread_notification_count)(
+            user)
+        await self.send_json({"type": "hello", "unread": unread})
 
     async def disconnect(self, code):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        # The socket is one-way for now: the client only listens.
-        await self.send_json({"type": "error", "code": "not_supported",
-                              "detail": "This socket only delivers notifications."})
+        user = self.scope["user"]
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "read":
+            try:
+                await database_sync_to_async(notification_services.notification_mark_read)(
+                    actor=user, notification_id=int(content.get("id")))
+            except (TypeError, ValueError, NotFound):
+                await self.send_json({"type": "error", **NotFound().as_dict()})
+                return
+        elif kind == "read_all":
+            await database_sync_to_async(notification_services.notifications_mark_all_read)(
+                actor=user)
+        else:
+            await self.send_json({"type": "error", "code": "not_supported",
+                                  "detail": _("Send read or read_all.")})
+            return
+        unread = await database_sync_to_async(notification_services.unread_notification_count)(
+            user)
+        await self.send_json({"type": "unread", "unread": unread})
 
     async def notify(self, event):
-        await self.send_json(event["payload"])
+        payload = event["payload"]
+        await self.send_json(payload)
+        if payload.get("type") == "notification" and payload.get("id"):
+            await database_sync_to_async(notification_services.notification_mark_delivered)(
+                user_id=self.scope["user"].pk, notification_id=payload["id"])

@@ -1,7 +1,7 @@
 """Reports, the moderation queue and complaints (shared/API.md)."""
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -27,14 +27,39 @@ class ReportIn(serializers.Serializer):
     community = serializers.SlugField(required=False)
 
 
+class ReportedMessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField()
+    sender = serializers.DictField(help_text="{id, name}")
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class ReportOut(serializers.ModelSerializer):
     # None for a report made outside any community.
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    message = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
         fields = ["id", "target_type", "target_id", "community", "reason", "status", "outcome",
-                  "note", "created_at", "handled_at"]
+                  "note", "created_at", "handled_at", "message"]
+
+    @extend_schema_field(ReportedMessageOut(allow_null=True))
+    def get_message(self, report):
+        """What was said, for a reported message: those who handle the
+        report read it here (context `messages`: selectors.reported_messages)."""
+        message = self.context.get("messages", {}).get(report.target_id)
+        if report.target_type != Report.TargetType.MESSAGE or message is None:
+            return None
+        return {"id": message.pk, "conversation": message.conversation_id,
+                "sender": {"id": message.sender_id, "name": message.sender.display_name},
+                "text": message.text, "created_at": message.created_at}
+
+
+def _report_out(reports, *, many=False):
+    messages = selectors.reported_messages(reports if many else [reports])
+    return ReportOut(reports, many=many, context={"messages": messages}).data
 
 
 class Reports(APIView):
@@ -45,7 +70,7 @@ class Reports(APIView):
         params = ReportIn(data=request.data)
         params.is_valid(raise_exception=True)
         report = moderation.report_create(actor=request.user, **params.validated_data)
-        return Response(ReportOut(report).data, status=status.HTTP_201_CREATED)
+        return Response(_report_out(report), status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("community", str)],
                    responses=ReportOut(many=True),
@@ -55,7 +80,8 @@ class Reports(APIView):
         slug = request.query_params.get("community")
         community = community_get(slug=slug, viewer=request.user) if slug else None
         reports = selectors.report_queue(viewer=request.user, community=community)
-        return Response(ReportOut(reports.select_related("community")[:200], many=True).data)
+        return Response(_report_out(list(reports.select_related("community")[:200]),
+                                    many=True))
 
 
 class HandleIn(serializers.Serializer):
@@ -78,7 +104,7 @@ class ReportHandle(APIView):
         params.is_valid(raise_exception=True)
         report = moderation.report_handle(actor=request.user, report=report,
                                           **params.validated_data)
-        return Response(ReportOut(report).data)
+        return Response(_report_out(report))
 
 
 class ComplaintIn(serializers.Serializer):

@@ -24,6 +24,8 @@ from listings.selectors import Viewer, listing_get
 from listings.services.listing import listing_hide
 from marketplace import events
 from marketplace.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from messaging.models import Message
+from messaging.selectors import is_participant
 from moderation.models import Complaint, ComplaintStep, Report
 from payments.services.settlement import dispute_settle
 
@@ -62,8 +64,16 @@ def _report_target(*, actor, target_type: str, target_id: int, community_slug: s
                 raise NotFound()
         return person, community
     if target_type == Report.TargetType.MESSAGE:
-        # Messages arrive with real-time chat; until then there is none to report.
-        raise NotFound()
+        # Only those in the conversation may report what was said in it.
+        message = (Message.objects
+                   .select_related("conversation__listing__company",
+                                   "conversation__listing__owner_community",
+                                   "conversation__booking__community")
+                   .filter(pk=target_id).first())
+        if message is None or not is_participant(message.conversation, actor):
+            raise NotFound()
+        booking = message.conversation.booking
+        return message, booking.community if booking is not None else None
     raise ValidationFailed(fields={"target_type": [_("Report a listing, a person or a "
                                                      "message.")]})
 
@@ -79,10 +89,10 @@ def report_create(*, actor, target_type: str, target_id: int, reason: str,
     report = Report.objects.create(reporter=actor, target_type=target_type,
                                    target_id=target_id, community=queue, reason=reason)
     if queue is not None:
-        for user_id in policy.moderator_ids(queue):
-            events.send_to_user_on_commit(user_id, {
-                "type": "notification", "kind": "report_filed", "report": report.pk,
-                "community": queue.slug})
+        events.notify(policy.moderator_ids(queue), "report_filed",
+                      url=f"/communities/{queue.slug}/moderation/",
+                      data={"report": report.pk, "community": queue.slug,
+                            "community_name": queue.name})
     return report
 
 
@@ -102,6 +112,11 @@ def _person_responsible(report: Report, listing: Listing | None):
         if person is None:
             raise NotFound()
         return person
+    if report.target_type == Report.TargetType.MESSAGE:
+        message = Message.objects.select_related("sender").filter(pk=report.target_id).first()
+        if message is None:
+            raise NotFound()
+        return message.sender
     if listing is None:
         raise NotFound()
     if listing.owner_community_id is not None:
@@ -162,6 +177,12 @@ def report_handle(*, actor, report: Report, outcome: str, note: str = "",
 def _step(complaint: Complaint, action: str, actor, text: str = "") -> None:
     ComplaintStep.objects.create(complaint=complaint, tier=complaint.tier, action=action,
                                  actor=actor, text=text)
+    if action != "raised":  # the raising is told by _complaint_open
+        booking = complaint.booking
+        events.notify(_parties(booking) - {getattr(actor, "pk", None)}, "complaint_step",
+                      url=f"/bookings/{booking.pk}/",
+                      data={"complaint": complaint.pk, "booking": booking.pk, "step": action,
+                            "listing_title": booking.listing.title})
 
 
 def _parties(booking):
@@ -196,10 +217,10 @@ def _complaint_open(*, actor, booking, text: str) -> Complaint:
     complaint = Complaint.objects.create(booking=booking, raised_by=actor, text=text,
                                          deadline=timezone.now() + timedelta(days=PARTY_DAYS))
     _step(complaint, "raised", actor, text)
-    for user_id in _parties(booking) - {actor.pk}:
-        events.send_to_user_on_commit(user_id, {
-            "type": "notification", "kind": "complaint_raised", "complaint": complaint.pk,
-            "booking": booking.pk})
+    events.notify(_parties(booking) - {actor.pk}, "complaint_raised",
+                  url=f"/bookings/{booking.pk}/",
+                  data={"complaint": complaint.pk, "booking": booking.pk,
+                        "listing_title": booking.listing.title})
     return complaint
 
 

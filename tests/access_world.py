@@ -30,6 +30,7 @@ from community_rules.services import (
 from listings.categories import seed_categories
 from listings.services.listing import listing_blackout_add, listing_create, listing_hide
 from listings.services.photo import listing_photo_add
+from messaging.services import block_create, conversation_start, message_send
 from moderation.services import complaint_raise, report_create
 from tests.conftest import make_person
 from tests.fixtures.bookings import tomorrow_at
@@ -132,6 +133,13 @@ def build_world() -> World:
 
     feed = calendar_feed_get_or_create(actor=owner)
 
+    # The loan's conversation (party and owner), a message in it, and a
+    # block of party's to lift.
+    conversation = conversation_start(actor=party, booking_id=loan.pk,
+                                      text="Can I pick it up at 7?")
+    message = message_send(actor=owner, conversation=conversation, text="Yes, after 7.")
+    block_create(actor=party, user_id=applicant.pk)
+
     return World(
         people={"owner": owner, "party": party, "bystander": bystander,
                 "outsider": outsider, "anonymous": None, "moderator": moderator,
@@ -144,5 +152,6 @@ def build_world() -> World:
              "done": done.pk, "review": review.pk, "complaint": complaint.pk,
              "report": report.pk, "company": company.slug, "invitation": invitation.token,
              "feed": feed.token, "moderator": moderator.pk, "applicant": applicant.pk,
-             "party_id": party.pk, "owner_id": owner.pk},
+             "party_id": party.pk, "owner_id": owner.pk,
+             "conversation": conversation.pk, "message": message.pk},
     )

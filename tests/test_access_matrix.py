@@ -37,6 +37,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
+from messaging.models import Notification
 from tests.access_world import PRIVATE_NAMES, build_world
 from tests.fixtures.bookings import tomorrow_at
 from tests.listings.conftest import image_file
@@ -341,6 +342,20 @@ MATRIX = {
     "bookings/<int:booking_id>/claim/": row(
         "/bookings/{done}/claim/",
         POST=({"amount": "1000", "text": "Scratched"}, "NO NO HIDE HIDE ANON")),
+    # --- messaging: a conversation is its participants' alone ---
+    "api/v1/conversations/<int:conversation_id>/messages/": row(
+        "/api/v1/conversations/{conversation}/messages/",
+        GET="OK OK HIDE HIDE ANON",
+        POST=({"text": "checking"}, "OK OK HIDE HIDE ANON")),
+    "api/v1/conversations/<int:conversation_id>/read/": row(
+        "/api/v1/conversations/{conversation}/read/",
+        POST=({"message": "{message}"}, "OK OK HIDE HIDE ANON")),
+    # A block is its maker's: party's of the applicant; nobody else has one.
+    "api/v1/blocks/<int:user_id>/": row(
+        "/api/v1/blocks/{applicant}/", DELETE="HIDE OK HIDE HIDE ANON"),
+    # A notification is its person's alone: the owner's, here.
+    "api/v1/notifications/<int:notification_id>/read/": row(
+        "/api/v1/notifications/{owner_notification}/read/", POST="OK HIDE HIDE HIDE ANON"),
     # Staff alone pay lenders out: to everyone else the page is not there.
     "staff/payouts/<int:user_id>/paid/": row(
         "/staff/payouts/{owner_id}/paid/",
@@ -351,7 +366,11 @@ MATRIX = {
 # (codes as above: OK accepted, HIDE/ANON refused as for a missing object),
 # e.g. "ws/conversations/<int:conversation_id>/": {"url": "/ws/conversations/
 # {conversation}/", "roles": "OK OK HIDE HIDE ANON"}.
-WEBSOCKET_MATRIX: dict[str, dict] = {}
+WEBSOCKET_MATRIX: dict[str, dict] = {
+    # The loan's conversation: its two sides only.
+    "ws/conversations/<int:conversation_id>/": {
+        "url": "/ws/conversations/{conversation}/", "roles": "OK OK HIDE HIDE ANON"},
+}
 # Sockets that name nothing: the notifications socket is the signed-in
 # person's own.
 OBJECTLESS_SOCKETS = {"ws/notifications/"}
@@ -430,7 +449,11 @@ def _values(world) -> dict:
     later, later_end = tomorrow_at(10, 40), tomorrow_at(10, 41)
     loan_later = loan.end + timedelta(hours=3)
     local = _local
-    return {**world.ids, "later": later.isoformat(), "later_end": later_end.isoformat(),
+    # The world's events left notifications: the owner's first one.
+    owner_notification = Notification.objects.filter(user=world.people["owner"]).order_by(
+        "pk").values_list("pk", flat=True).first()
+    return {**world.ids, "owner_notification": owner_notification,
+            "later": later.isoformat(), "later_end": later_end.isoformat(),
             "later_q": quote(later.isoformat()), "later_end_q": quote(later_end.isoformat()),
             "later_local": local(later), "later_end_local": local(later_end),
             "later_local_q": local(later), "later_end_local_q": local(later_end),

@@ -99,9 +99,11 @@ def _record(booking: Booking, *, from_status: str, actor, note: str = "") -> Non
 
 
 def announce(booking: Booking, *, to_user_id: int, kind: str) -> None:
-    events.send_to_user_on_commit(to_user_id, {
-        "type": "notification", "kind": kind, "booking": booking.pk,
-        "status": booking.status, "listing": booking.listing_id,
+    """Tell one side of a booking what happened to it (a stored notification,
+    pushed on commit); the sentence comes from `kind` and the listing's title."""
+    events.notify([to_user_id], kind, url=f"/bookings/{booking.pk}/", data={
+        "booking": booking.pk, "status": booking.status, "listing": booking.listing_id,
+        "listing_title": booking.listing.title,
     })
 
 

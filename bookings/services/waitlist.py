@@ -45,10 +45,10 @@ def waitlist_notify_freed(*, booking: Booking) -> int:
     for entry in waiting.select_for_update():
         entry.notified_at = timezone.now()
         entry.save(update_fields=["notified_at"])
-        events.send_to_user_on_commit(entry.user_id, {
-            "type": "notification", "kind": "waitlist_unit_free",
-            "listing": booking.listing_id, "start": entry.start.isoformat(),
-            "end": entry.end.isoformat(),
-        })
+        events.notify([entry.user_id], "waitlist_freed",
+                      url=f"/listings/{booking.listing_id}/", data={
+                          "listing": booking.listing_id,
+                          "listing_title": booking.listing.title,
+                          "start": entry.start.isoformat(), "end": entry.end.isoformat()})
         notified += 1
     return notified

@@ -395,10 +395,12 @@ def _manager_ids(listing: Listing) -> list[int]:
     return [listing.owner_id]
 
 
-def _tell_managers(listing: Listing, kind: str, text: str) -> None:
-    for user_id in _manager_ids(listing):
-        events.send_to_user_on_commit(user_id, {
-            "type": "notification", "kind": kind, "listing": listing.pk, "text": text})
+def _tell_managers(listing: Listing, kind: str) -> None:
+    held_in = listing.held_in if listing.held_in_id else None
+    events.notify(_manager_ids(listing), kind, url=f"/listings/{listing.pk}/", data={
+        "listing": listing.pk, "listing_title": listing.title,
+        "reason": listing.held_reason if listing.is_held else "",
+        "community_name": held_in.name if held_in else ""})
 
 
 @transaction.atomic
@@ -435,7 +437,7 @@ def listing_hide(*, actor, listing: Listing, reason: str,
                                 "status_before_hold", "status", "updated_at"])
     moderation_log_record(community=community, actor=actor, action="listing_hidden",
                           target=f"listing {listing.pk}: {listing.title}", reason=reason)
-    _tell_managers(listing, "listing_held", hold_refusal(listing))
+    _tell_managers(listing, "listing_held")
     return listing
 
 
@@ -464,7 +466,5 @@ def listing_unhide(*, actor, listing: Listing, reason: str = "") -> Listing:
     moderation_log_record(community=community, actor=actor, action="listing_unhidden",
                           target=f"listing {listing.pk}: {listing.title}",
                           reason=(reason or "").strip())
-    _tell_managers(listing, "listing_released",
-                   _("The hold on your listing “%(title)s” is lifted.") % {
-                       "title": listing.title})
+    _tell_managers(listing, "listing_released")
     return listing

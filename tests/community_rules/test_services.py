@@ -610,10 +610,13 @@ def test_a_request_tells_the_moderators(make_community, admit, owner, member, ou
     owners_box, moderators_box, outsiders_box = inbox(owner), inbox(member), inbox(outsider)
     with django_capture_on_commit_callbacks(execute=True):
         community_join(actor=outsider, community=community)
-    expected = {"type": "notification", "kind": "join_requested",
-                "community": "mapo-tool-library",
-                "text": "Outsider Park asks to join Mapo Tool Library."}
-    assert owners_box() == [expected] and moderators_box() == [expected]
+    expected = [("join_requested", "Outsider Park asks to join Mapo Tool Library.",
+                 "/communities/mapo-tool-library/")]
+
+    def told(box):
+        return [(p["kind"], p["text"], p["url"]) for p in box()]
+
+    assert told(owners_box) == expected and told(moderators_box) == expected
     assert outsiders_box() == []
 
 
