@@ -1,10 +1,14 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
-from accounts.services import profile_ensure
+from accounts.services import language_remember, profile_ensure
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def login(self, request, user):
+        super().login(request, user)
+        language_remember(user=user, language=getattr(request, "LANGUAGE_CODE", ""))
+
     def save_user(self, request, user, form, commit=True):
         # A sign-up through any allauth path (pages, headless API, social)
         # makes the profile in the same transaction as the user.

@@ -39,6 +39,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("City operators: may use the admin and verify share companies."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The language the person signed in with or last chose (accounts'
+    # language_remember): what they are told in when they are not looking
+    # (notifications pushed by someone else's request, digest e-mails).
+    language = models.CharField(_("language"), max_length=8, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()

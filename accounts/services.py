@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -369,3 +370,12 @@ def company_staff_remove(*, actor: User, company: ShareCompany, user: User) -> N
     link.delete()
     # Their open conversation sockets about the company's listings close.
     events.access_changed_on_commit(user.pk)
+
+
+def language_remember(*, user: User, language: str) -> None:
+    """The language a person signs in with or picks: what they are told in
+    while away. One write, only when it changed."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language in codes and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

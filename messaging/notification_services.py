@@ -93,8 +93,8 @@ def _digest_due_users(now):
 
 def _send_digest(user, rows: list[Notification]) -> None:
     site = _site_url()
-    # The project stores no language per person: the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the language the person last used the site in.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
         items = [{"text": notification_text(row), "url": f"{site}{row.url}" if row.url else "",
                   "created_at": timezone.localtime(row.created_at)} for row in rows]
         context = {"person": user, "items": items, "site": site,

@@ -15,12 +15,14 @@ undelivered, and the digest e-mails it.
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from community_rules.models import Membership
 from marketplace import events
 from messaging.models import Notification
@@ -53,10 +55,16 @@ def deliver(rows: list[Notification]) -> None:
     """Push committed rows to their people's sockets. Never raises: the
     rows are stored, and the person sees them on the next page."""
     try:
-        counts = unread_counts({row.user_id for row in rows})
+        people = {row.user_id for row in rows}
+        counts = unread_counts(people)
+        languages = dict(User.objects.filter(pk__in=people).values_list("pk", "language"))
         for row in rows:
-            events.send_to_group(events.user_group(row.user_id),
-                                 push_payload(row, unread=counts.get(row.user_id, 0)))
+            # In the recipient's language, not that of whoever caused it
+            # (unknown until they first sign in or pick one: the caller's).
+            with translation.override(languages.get(row.user_id) or translation.get_language()
+                                      or settings.LANGUAGE_CODE):
+                payload = push_payload(row, unread=counts.get(row.user_id, 0))
+            events.send_to_group(events.user_group(row.user_id), payload)
     except Exception:
         logger.warning("could not deliver %d notification(s)", len(rows), exc_info=True)
 

@@ -21,9 +21,11 @@ lazily, the first time it is needed (conversation_for_booking): the open
 borrower made after it began; any other booking gets a new one.
 """
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -35,11 +37,19 @@ from marketplace import events
 from marketplace.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from messaging import selectors
 from messaging.groups import conversation_group
-from messaging.models import MAX_MESSAGE_LENGTH, Block, Conversation, ConversationRead, Message
+from messaging.models import (
+    MAX_MESSAGE_LENGTH,
+    Block,
+    Conversation,
+    ConversationRead,
+    Message,
+    Notification,
+)
 
 # At most RATE_LIMIT messages per person in a window of RATE_WINDOW seconds,
-# the window starting at their first message in it.
-RATE_LIMIT = 20
+# the window starting at their first message in it. MESSAGING_RATE_LIMIT in
+# the settings may change the number (a load test, a busy deployment).
+RATE_LIMIT = getattr(settings, "MESSAGING_RATE_LIMIT", 20)
 RATE_WINDOW = 10
 PREVIEW_LENGTH = 80
 
@@ -195,7 +205,7 @@ def _post(*, actor, conversation: Conversation, text: str) -> Message:
         "type": "message", "conversation": conversation.pk,
         "message": message_payload(message)})
     events.notify(others, "new_message", data={
-        "conversation": conversation.pk, "from": actor.display_name,
+        "conversation": conversation.pk, "message": message.pk, "from": actor.display_name,
         "preview": text[:PREVIEW_LENGTH], "listing": conversation.listing.title},
         url=conversation_url(conversation.pk))
     return message
@@ -245,6 +255,11 @@ def conversation_mark_read(*, actor, conversation: Conversation,
         events.send_to_group_on_commit(conversation_group(conversation.pk), {
             "type": "read", "conversation": conversation.pk, "user": actor.pk,
             "message": message_id})
+        # The bell stops counting the messages the person has now read.
+        Notification.objects.filter(
+            user=actor, kind="new_message", read_at__isnull=True,
+            data__conversation=conversation.pk,
+            data__message__lte=message_id).update(read_at=timezone.now())
     return (ConversationRead.objects.filter(conversation=conversation, user=actor)
             .values_list("last_read_message_id", flat=True).first())
 

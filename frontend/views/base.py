@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from accounts import services as account_services
 from accounts.models import User
@@ -54,3 +55,13 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return server_error_json(request)
     return render(request, "500.html", status=500)
+
+
+def language_set(request):
+    """Django's language switch, and for a signed-in person their language
+    remembered (what they are told in while away)."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        account_services.language_remember(user=request.user,
+                                           language=request.POST.get("language", ""))
+    return response
