@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("frontend.views.bookings")),
     path("", include("frontend.views.governance")),
     path("", include("frontend.views.media")),
+    path("", include("frontend.views.messaging")),
 ]

@@ -170,7 +170,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "nanum:asgi"},
+            # redis-py 8 reads with a 5 s socket timeout by default, the
+            # same as the layer's blocking BZPOPMIN: an idle socket's
+            # consumer crashed (django/channels_redis#422). Wait longer.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                       "prefix": "nanum:asgi"},
         }
     }
     HUEY = {

@@ -50,10 +50,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_json({"type": "error", "code": "not_supported",
                                   "detail": _("Send read or read_all.")})
-            return
-        unread = await database_sync_to_async(notification_services.unread_notification_count)(
-            user)
-        await self.send_json({"type": "unread", "unread": unread})
+        # The new count reaches every open tab of the person, this one too
+        # (notification_services pushes it to their group once marked).
 
     async def notify(self, event):
         payload = event["payload"]

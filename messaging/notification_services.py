@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from marketplace import events
 from marketplace.errors import NotFound
 from messaging.models import Notification
 from messaging.notifications import notification_text
@@ -38,6 +39,14 @@ def unread_notification_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def unread_told_on_commit(user_id: int) -> None:
+    """Every open tab of the person shows the new unread count."""
+    def tell():
+        count = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+        events.send_to_group(events.user_group(user_id), {"type": "unread", "unread": count})
+    transaction.on_commit(tell, robust=True)
+
+
 @transaction.atomic
 def notification_mark_read(*, actor, notification_id: int) -> Notification:
     """Someone else's notification does not exist for the actor."""
@@ -46,15 +55,19 @@ def notification_mark_read(*, actor, notification_id: int) -> Notification:
         raise NotFound()
     if notification.read_at is None:
         notification.read_at = timezone.now()
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=notification.read_at)
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+                read_at=notification.read_at):
+            unread_told_on_commit(actor.pk)
     return notification
 
 
 @transaction.atomic
 def notifications_mark_all_read(*, actor) -> int:
-    return Notification.objects.filter(user=actor, read_at__isnull=True).update(
+    marked = Notification.objects.filter(user=actor, read_at__isnull=True).update(
         read_at=timezone.now())
+    if marked:
+        unread_told_on_commit(actor.pk)
+    return marked
 
 
 def notification_mark_delivered(*, user_id: int, notification_id: int) -> None:

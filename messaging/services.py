@@ -45,6 +45,7 @@ from messaging.models import (
     Message,
     Notification,
 )
+from messaging.notification_services import unread_told_on_commit
 
 # At most RATE_LIMIT messages per person in a window of RATE_WINDOW seconds,
 # the window starting at their first message in it. MESSAGING_RATE_LIMIT in
@@ -205,8 +206,8 @@ def _post(*, actor, conversation: Conversation, text: str) -> Message:
         "type": "message", "conversation": conversation.pk,
         "message": message_payload(message)})
     events.notify(others, "new_message", data={
-        "conversation": conversation.pk, "message": message.pk, "from": actor.display_name,
-        "preview": text[:PREVIEW_LENGTH], "listing": conversation.listing.title},
+        "conversation": conversation.pk, "message": message.pk, "person": actor.display_name,
+        "preview": text[:PREVIEW_LENGTH], "listing_title": conversation.listing.title},
         url=conversation_url(conversation.pk))
     return message
 
@@ -256,10 +257,11 @@ def conversation_mark_read(*, actor, conversation: Conversation,
             "type": "read", "conversation": conversation.pk, "user": actor.pk,
             "message": message_id})
         # The bell stops counting the messages the person has now read.
-        Notification.objects.filter(
-            user=actor, kind="new_message", read_at__isnull=True,
-            data__conversation=conversation.pk,
-            data__message__lte=message_id).update(read_at=timezone.now())
+        if Notification.objects.filter(
+                user=actor, kind="new_message", read_at__isnull=True,
+                data__conversation=conversation.pk,
+                data__message__lte=message_id).update(read_at=timezone.now()):
+            unread_told_on_commit(actor.pk)
     return (ConversationRead.objects.filter(conversation=conversation, user=actor)
             .values_list("last_read_message_id", flat=True).first())
 

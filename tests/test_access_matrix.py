@@ -356,6 +356,17 @@ MATRIX = {
     # A notification is its person's alone: the owner's, here.
     "api/v1/notifications/<int:notification_id>/read/": row(
         "/api/v1/notifications/{owner_notification}/read/", POST="OK HIDE HIDE HIDE ANON"),
+    # The conversation pages: its participants' alone (the loan's: owner and party).
+    "messages/<int:conversation_id>/": row(
+        "/messages/{conversation}/", GET="OK OK HIDE HIDE ANON"),
+    "messages/<int:conversation_id>/send/": row(
+        "/messages/{conversation}/send/", POST=({"text": "checking"}, "OK OK HIDE HIDE ANON")),
+    # Blocks the other side (the owner blocks party; party blocks the owner).
+    "messages/<int:conversation_id>/block/": row(
+        "/messages/{conversation}/block/", POST=({"action": "block"}, "OK OK HIDE HIDE ANON")),
+    # Opening a notification marks it read: its person's alone.
+    "notifications/<int:notification_id>/open/": row(
+        "/notifications/{owner_notification}/open/", POST="OK HIDE HIDE HIDE ANON"),
     # Staff alone pay lenders out: to everyone else the page is not there.
     "staff/payouts/<int:user_id>/paid/": row(
         "/staff/payouts/{owner_id}/paid/",

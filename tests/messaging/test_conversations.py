@@ -15,6 +15,7 @@ from marketplace.errors import Forbidden, NotFound, RateLimited, ValidationFaile
 from messaging import selectors, services
 from messaging.groups import conversation_group
 from messaging.models import MAX_MESSAGE_LENGTH, Block, Conversation, Message, Notification
+from messaging.notifications import notification_text
 from tests.accounts.staff import staff_add
 from tests.conftest import make_person
 from tests.fixtures.bookings import make_listing, tomorrow_at
@@ -190,7 +191,8 @@ def test_a_message_is_pushed_on_commit_and_told_to_the_others(
     assert conversation.last_message_at == message.created_at
     told = Notification.objects.get(user=member, kind="new_message")
     assert told.url == f"/messages/{conversation.pk}/"
-    assert told.data["preview"] == "Yes, after 7." and told.data["from"] == "Owner Kim"
+    assert told.data["preview"] == "Yes, after 7." and told.data["person"] == "Owner Kim"
+    assert notification_text(told) == f"Owner Kim wrote about “{told.data['listing_title']}”."
     # The owner was told of the question, not of their own reply.
     assert Notification.objects.filter(user=owner, kind="new_message").count() == 1
 
