@@ -122,6 +122,14 @@ def _tell(user_ids, community: Community, kind: str, reason: str = "", **words) 
         "reason": reason, **words})
 
 
+def _rights_may_shrink(membership: Membership) -> None:
+    """A moderator (or owner) stops being one, or stops being active: their
+    open conversation sockets about the community's own listings check
+    again whether they still take part (marketplace.events)."""
+    if membership.role in policy.MODERATING_ROLES:
+        events.access_changed_on_commit(membership.user_id)
+
+
 def _clean_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) > 2000:
@@ -465,6 +473,8 @@ def membership_change(*, actor, membership: Membership, role: str | None = None,
     if role_changes:
         _record(community, user=theirs.user, actor=actor, action=Action.ROLE_CHANGED,
                 from_value=theirs.role, to_value=new_role, reason=reason)
+        if new_role not in policy.MODERATING_ROLES:
+            _rights_may_shrink(theirs)
         theirs.role = new_role
         theirs.save(update_fields=["role"])
         _tell([theirs.user_id], community, "role_changed", reason, role=new_role)
@@ -514,6 +524,8 @@ def _mirror(theirs: Membership | None, *, community: Community, user, actor, sta
         if status == Status.ACTIVE and theirs.joined_at is None:
             theirs.joined_at = timezone.now()
         theirs.save(update_fields=["status", "suspended_until", "joined_at"])
+        if status != Status.ACTIVE:
+            _rights_may_shrink(theirs)
     _tell([user.pk], community, "status_changed", reason, status=status,
           until=until.isoformat() if until else None)
 
@@ -636,6 +648,7 @@ def community_leave(*, actor, community: Community) -> None:
     _record(community, user=actor, actor=actor, action=Action.LEFT,
             from_value=membership.status)
     membership.delete()
+    _rights_may_shrink(membership)
 
 
 @transaction.atomic
@@ -661,4 +674,5 @@ def member_remove(*, actor, membership: Membership, reason: str = "") -> None:
     _lift_in_force(community, theirs.user, by=actor, now=timezone.now(),
                    kinds=[Sanction.Kind.BAN])
     theirs.delete()
+    _rights_may_shrink(theirs)
     _tell([theirs.user_id], community, "membership_removed", reason)

@@ -9,15 +9,21 @@ services say so (`access_revoked`, `access_changed`), and whenever a
 re-check finds them out.
 """
 
+import json
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.errors import DomainError, NotFound
 from marketplace.events import user_access_group
 from messaging import selectors, services
 from messaging.groups import conversation_group
+from messaging.models import MAX_MESSAGE_LENGTH
 
 # Close codes in the application range (4000-4999), after HTTP's.
 CLOSE_NOT_AUTHENTICATED = 4401
@@ -25,18 +31,55 @@ CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
 # Rights are checked again at most this often while events flow.
 RECHECK_SECONDS = 30
+# A frame longer than this is refused unread: the longest message, each
+# character escaped in JSON (\uXXXX), with room for the rest of the frame.
+MAX_FRAME_CHARS = MAX_MESSAGE_LENGTH * 6 + 1024
+# Ids are 64-bit in the database: a bigger number names no message.
+MAX_ID = 2**63 - 1
 
 
 @database_sync_to_async
-def _may_take_part(user, conversation_id: int):
+def _refusal(user, conversation_id: int) -> int | None:
+    """None while the person may have the conversation open; else the close
+    code: 4404 for someone who takes no part in it (as for a conversation
+    that does not exist), 4403 for a participant another participant has
+    blocked (closed when the block was made, and kept out while it stands)."""
     try:
-        return selectors.conversation_get(conversation_id=conversation_id, user=user)
+        conversation = selectors.conversation_get(conversation_id=conversation_id, user=user)
     except NotFound:
-        return None
+        return CLOSE_NOT_FOUND
+    block = selectors.block_between(user.pk, selectors.participant_ids(conversation))
+    if block is not None and block.blocked_id == user.pk:
+        return CLOSE_NOT_ALLOWED
+    return None
+
+
+def _language_of(scope) -> str:
+    """The language the socket's page would be in: the language cookie, else
+    the client's Accept-Language, else the site's (as LocaleMiddleware)."""
+    request = HttpRequest()
+    request.COOKIES = scope.get("cookies") or {}
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)
+
+
+def _message_id(value):
+    """A read mark's message id as sent: a positive integer, else None
+    (the newest message)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
 
 
 @database_sync_to_async
-def _act(action: str, user, conversation_id: int, content: dict):
+def _act(action: str, user, conversation_id: int, content: dict, language: str):
+    with translation.override(language):
+        _act_now(action, user, conversation_id, content)
+
+
+def _act_now(action: str, user, conversation_id: int, content: dict):
     conversation = selectors.conversation_get(conversation_id=conversation_id, user=user)
     if action == "message":
         services.message_send(actor=user, conversation=conversation,
@@ -45,10 +88,8 @@ def _act(action: str, user, conversation_id: int, content: dict):
     elif action == "typing":
         services.typing_announce(actor=user, conversation=conversation)
     elif action == "read":
-        message_id = content.get("message")
-        services.conversation_mark_read(
-            actor=user, conversation=conversation,
-            message_id=message_id if isinstance(message_id, int) else None)
+        services.conversation_mark_read(actor=user, conversation=conversation,
+                                        message_id=_message_id(content.get("message")))
 
 
 class ConversationConsumer(AsyncJsonWebsocketConsumer):
@@ -56,6 +97,8 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     conversation_id = None
     groups_joined: tuple = ()
     checked_at = 0.0
+    closing = False
+    language = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -63,9 +106,11 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_AUTHENTICATED)
             return
         self.user = user
+        self.language = _language_of(self.scope)
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
-        if await _may_take_part(user, self.conversation_id) is None:
-            await self.close(code=CLOSE_NOT_FOUND)
+        refusal = await _refusal(user, self.conversation_id)
+        if refusal is not None:
+            await self.close(code=refusal)
             return
         self.groups_joined = (conversation_group(self.conversation_id),
                               user_access_group(user.pk))
@@ -75,37 +120,77 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code):
-        for group in self.groups_joined:
+        await self._leave_groups()
+
+    async def _leave_groups(self):
+        groups, self.groups_joined = self.groups_joined, ()
+        for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _shut(self, code: int):
+        """Close at once: nothing more is relayed nor taken while the
+        client's side of the close is under way."""
+        self.closing = True
+        await self._leave_groups()
+        await self.close(code=code)
+
+    async def _refuse_frame(self, detail: str):
+        with translation.override(self.language):
+            detail = str(detail)
+        await self.send_json({"type": "error", "code": "not_supported", "detail": detail})
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Frames that are not one JSON object of text are answered with an
+        error frame; the socket stays open."""
+        if self.closing:
+            return
+        if text_data is None:
+            await self._refuse_frame(gettext_lazy("Send JSON text frames."))
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            with translation.override(self.language):
+                detail = _("A message is at most %(limit)d characters long.") % {
+                    "limit": MAX_MESSAGE_LENGTH}
+            await self.send_json({"type": "error", "code": "too_large", "detail": detail})
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):  # not JSON, or nested past all reason
+            await self._refuse_frame(gettext_lazy("Send JSON text frames."))
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         action = content.get("type") if isinstance(content, dict) else None
         if action not in ("message", "typing", "read"):
-            await self.send_json({"type": "error", "code": "not_supported",
-                                  "detail": "Send a message, typing or read event."})
+            await self._refuse_frame(gettext_lazy("Send a message, typing or read event."))
             return
         try:
-            await _act(action, self.user, self.conversation_id, content)
-        except NotFound:
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await _act(action, self.user, self.conversation_id, content, self.language)
+        except NotFound:  # no longer a participant
+            await self._shut(CLOSE_NOT_ALLOWED)
         except DomainError as error:
-            await self.send_json({"type": "error", **error.as_dict()})
+            with translation.override(self.language):
+                refusal = {"type": "error", **error.as_dict()}
+            await self.send_json(refusal)
 
     async def _still_allowed(self, *, now: bool = False) -> bool:
         if not now and time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
         self.checked_at = time.monotonic()
-        if await _may_take_part(self.user, self.conversation_id) is None:
-            await self.close(code=CLOSE_NOT_ALLOWED)
+        if await _refusal(self.user, self.conversation_id) is not None:
+            await self._shut(CLOSE_NOT_ALLOWED)
             return False
         return True
 
     async def notify(self, event):
+        if self.closing:
+            return
         payload = event["payload"]
         kind = payload.get("type")
         if kind == "access_revoked":
             if payload.get("user") == self.user.pk:
-                await self.close(code=CLOSE_NOT_ALLOWED)
+                await self._shut(CLOSE_NOT_ALLOWED)
             return
         if kind == "access_changed":
             await self._still_allowed(now=True)
