@@ -569,7 +569,6 @@ def lapse_unpaid(*, now=None) -> int:
             lapsed += 1
         except InvalidTransition:
             continue
-        transaction.on_commit(lambda b=booking.pk: settle_booking(b))
     return lapsed
 
 
