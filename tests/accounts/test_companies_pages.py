@@ -3,6 +3,7 @@ its listings, editing and staff for its admins, verification by city staff."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import CompanyStaff, ShareCompany
 from accounts.services import company_create, company_verify
@@ -123,7 +124,8 @@ def test_the_page_shows_the_number_the_verification_date_and_active_listings(
     assert "Rooms and tools for everyone" in html
     assert HUB in html
     hub.refresh_from_db()
-    assert f"Verified by the city on {hub.verified_at:%Y-%m-%d}." in html
+    # The day in Seoul, as the page says it (not the UTC day stored).
+    assert f"Verified by the city on {timezone.localtime(hub.verified_at):%Y-%m-%d}." in html
     assert f'href="/listings/{room.pk}/"' in html and "Meeting room" in html
     assert "Paused room" not in html and "Owner's own drill" not in html
 
