@@ -23,7 +23,8 @@ Runs, each with the same clients and pace:
 1. Redis channel layer, TWO daphne processes (REDIS_URL set): each
    person's phone on one, laptop on the other, so every message crosses
    processes. The second step falls about 30 s after the sockets opened,
-   when the participant re-check of every socket (RECHECK_SECONDS) comes due.
+   when each process's re-check of all its open sockets
+   (messaging/socket_rights.py, every RECHECK_SECONDS) comes due.
 2. In-memory channel layer, ONE daphne process, no REDIS_URL.
 3. The baseline: the same daphne(s) and layer with a bare relay consumer
    (no authentication, no database: what it receives it group_sends to its
@@ -400,81 +401,71 @@ def clients(title, sockets, servers, cookie_name, seconds):
 
 def breakdown(sockets):
     """The consumer's work for one message, as it does it (in an event
-    loop, the database part through database_sync_to_async on its one
-    thread), timed here against the same PostgreSQL and Redis, alone: no
-    other sockets, no other load of this process."""
-    from channels.db import database_sync_to_async
-    from channels.layers import get_channel_layer
+    loop, the database part on the loop's worker pool), timed here against
+    the same PostgreSQL and Redis, alone: no other sockets, no other load
+    of this process."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from messaging import selectors, services
-    from messaging.groups import conversation_group
+    from messaging import selectors, services, socket_rights
+    from messaging.sockets import off_loop
 
     conversation_id = sockets[0][0]
     people = sorted({s[1] for s in sockets if s[0] == conversation_id})
     users = {u.pk: u for u in User.objects.filter(pk__in=people)}
-    timings: dict[str, list[float]] = {k: [] for k in ("get", "send", "push", "recheck", "gs")}
+    conversations = {pk: selectors.participant_conversation(conversation_id=conversation_id,
+                                                            user=user)
+                     for pk, user in users.items()}
+    timings: dict[str, list[float]] = {k: [] for k in ("send", "push", "recheck")}
     counts: list[int] = []
 
     def one(n):
         user = users[people[n % len(people)]]
-        began = time.perf_counter()
-        conversation = selectors.conversation_get(conversation_id=conversation_id, user=user)
-        got = time.perf_counter()
         callbacks: list = []
         original = transaction.on_commit
         transaction.on_commit = (lambda fn, using=None, robust=False, to=callbacks:
                                  to.append(fn))
+        began = time.perf_counter()
         try:
             with CaptureQueriesContext(connection) as captured:
-                services.message_send(actor=user, conversation=conversation, text=f"profile {n}")
+                services.message_send(actor=user, conversation=conversations[user.pk],
+                                      text=f"profile {n}")
         finally:
             transaction.on_commit = original
         sent = time.perf_counter()
-        for fn in callbacks:  # what the commit runs: the pushes
+        for fn in callbacks:  # what the commit runs: the pushes, handed to the loop
             fn()
-        timings["get"].append(got - began)
-        timings["send"].append(sent - got)
+        timings["send"].append(sent - began)
         timings["push"].append(time.perf_counter() - sent)
         counts.append(len(captured.captured_queries))
+
+    def recheck():
         began = time.perf_counter()
-        selectors.conversation_get(conversation_id=conversation_id, user=user)
+        selectors.still_taking_part({(s[0], s[1]) for s in sockets})
         timings["recheck"].append(time.perf_counter() - began)
 
     async def measure():
-        layer = get_channel_layer()
         for n in range(20):
-            await database_sync_to_async(one)(n)
-        for _ in range(50):
-            began = time.perf_counter()
-            await layer.group_send(conversation_group(conversation_id),
-                                   {"type": "notify", "payload": {"type": "noop"}})
-            timings["gs"].append(time.perf_counter() - began)
-        return layer.__class__.__name__
+            await off_loop(one)(n)
+        for _ in range(5):
+            await off_loop(recheck)()
+        await asyncio.sleep(0.5)  # the outbox drains
 
-    layer = asyncio.run(measure())
+    asyncio.run(measure())
     connection.close()
 
     def ms(key):
         return statistics.median(timings[key]) * 1000
 
-    total = ms("get") + ms("send") + ms("push")
-    print(f"\nper message, the consumer's database_sync_to_async call, median of 20, this "
-          f"process alone ({layer}, PostgreSQL with fsync):")
-    print(f"  conversation_get (participant check)                 {ms('get'):6.1f} ms")
-    print(f"  message_send, one transaction ({statistics.median(counts):.0f} queries; the "
-          f"rate-limit counter is 2 more Redis calls) {ms('send'):6.1f} ms")
-    print(f"  on commit: group_send to the conversation, unread counts, one group_send "
-          f"per notified person ({len(people) - 1}) {ms('push'):6.1f} ms")
-    print(f"  = {total:.1f} ms on the one database thread per message (channels runs "
-          f"database_sync_to_async thread_sensitive: one thread a process), at most "
-          f"~{1000 / total:.0f} messages/s a process uncontended; one group_send from the "
-          f"loop {ms('gs'):.2f} ms; a socket's 30 s re-check {ms('recheck'):.1f} ms, "
-          f"x{len(sockets)} sockets = {ms('recheck') * len(sockets) / 1000:.1f} s of that "
-          "thread when they come due together")
-    return total
+    print("\nper message, the consumer's database work, median of 20, this process alone "
+          "(PostgreSQL with fsync):")
+    print(f"  message_send, one transaction ({statistics.median(counts):.0f} queries and the "
+          f"rate-limit counter in Redis)  {ms('send'):6.1f} ms")
+    print(f"  on commit: the pushes handed to the event loop, the notified people's "
+          f"language and unread count  {ms('push'):6.1f} ms")
+    print(f"  the re-check of all {len(sockets)} open sockets at once (every "
+          f"{socket_rights.RECHECK_SECONDS} s, each process its own)  {ms('recheck'):6.1f} ms")
 
 
 # --- the run ----------------------------------------------------------------------------------

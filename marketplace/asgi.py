@@ -4,9 +4,19 @@ At scale the same application serves only `/ws/` behind a proxy, while pages
 and the API run on WSGI workers (README.md, "Running at scale").
 """
 
+import gc
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
+
+# One event loop thread serves every socket while the database work runs on
+# worker threads. A worker back from a query waits for the interpreter lock,
+# which a busy loop gives up only every switch interval (5 ms by default):
+# with a dozen queries a message, that wait was most of a message's delivery
+# time at a thousand sockets. Half a millisecond keeps the loop and the
+# workers taking turns quickly (bench/messaging.py measures it).
+sys.setswitchinterval(0.0005)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
@@ -53,3 +63,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# A socket server lives long and allocates much (every query, every frame):
+# what is loaded at start-up (Django, the apps, the libraries) is kept out
+# of the collector's full passes, which otherwise walk all of it again and
+# hold up every socket while they do (CPython's gc.freeze, for servers).
+gc.collect()
+gc.freeze()

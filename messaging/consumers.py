@@ -1,13 +1,10 @@
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from marketplace.errors import NotFound
 from marketplace.events import user_group
 from messaging import notification_services
-
-# Close codes in the application range (4000-4999); 4401 mirrors HTTP 401.
-CLOSE_NOT_AUTHENTICATED = 4401
+from messaging.sockets import CLOSE_NOT_AUTHENTICATED, off_loop
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -26,7 +23,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        unread = await database_sync_to_async(notification_services.unread_notification_count)(
+        unread = await off_loop(notification_services.unread_notification_count)(
             user)
         await self.send_json({"type": "hello", "unread": unread})
 
@@ -39,13 +36,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "read":
             try:
-                await database_sync_to_async(notification_services.notification_mark_read)(
+                await off_loop(notification_services.notification_mark_read)(
                     actor=user, notification_id=int(content.get("id")))
             except (TypeError, ValueError, NotFound):
                 await self.send_json({"type": "error", **NotFound().as_dict()})
                 return
         elif kind == "read_all":
-            await database_sync_to_async(notification_services.notifications_mark_all_read)(
+            await off_loop(notification_services.notifications_mark_all_read)(
                 actor=user)
         else:
             await self.send_json({"type": "error", "code": "not_supported",
@@ -57,5 +54,5 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         payload = event["payload"]
         await self.send_json(payload)
         if payload.get("type") == "notification" and payload.get("id"):
-            await database_sync_to_async(notification_services.notification_mark_delivered)(
+            await off_loop(notification_services.notification_mark_delivered)(
                 user_id=self.scope["user"].pk, notification_id=payload["id"])

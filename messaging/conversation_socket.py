@@ -1,18 +1,19 @@
 """`/ws/conversations/<id>/`: one conversation, live, for its participants.
 
 Thin: what the client sends (a message, typing, a read mark) goes to the
-same services the REST API uses; what the services push to the
-conversation's group (messaging/groups.py) is relayed to the socket. A
-person who is not a participant is closed at once; one who stops being
-one (blocked, left the company, no longer a moderator) is closed when the
-services say so (`access_revoked`, `access_changed`), and whenever a
-re-check finds them out.
+same services the REST API uses, which check the person's part in it each
+time; what the services push to the conversation's group
+(messaging/groups.py) is relayed to the socket. A person who is not a
+participant is closed at once; one who stops being one (blocked, left the
+company, no longer a moderator) is closed when the services say so
+(`access_revoked`, `access_changed`), and otherwise by the process's
+re-check of its open sockets (messaging/socket_rights.py).
+
+The database work runs on the loop's worker pool (messaging.sockets.off_loop).
 """
 
 import json
-import time
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import HttpRequest
 from django.utils import translation
@@ -21,16 +22,16 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.errors import DomainError, NotFound
 from marketplace.events import user_access_group
-from messaging import selectors, services
+from messaging import selectors, services, socket_rights
 from messaging.groups import conversation_group
 from messaging.models import MAX_MESSAGE_LENGTH
+from messaging.sockets import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_NOT_AUTHENTICATED,
+    CLOSE_NOT_FOUND,
+    off_loop,
+)
 
-# Close codes in the application range (4000-4999), after HTTP's.
-CLOSE_NOT_AUTHENTICATED = 4401
-CLOSE_NOT_ALLOWED = 4403
-CLOSE_NOT_FOUND = 4404
-# Rights are checked again at most this often while events flow.
-RECHECK_SECONDS = 30
 # A frame longer than this is refused unread: the longest message, each
 # character escaped in JSON (\uXXXX), with room for the rest of the frame.
 MAX_FRAME_CHARS = MAX_MESSAGE_LENGTH * 6 + 1024
@@ -38,18 +39,18 @@ MAX_FRAME_CHARS = MAX_MESSAGE_LENGTH * 6 + 1024
 MAX_ID = 2**63 - 1
 
 
-@database_sync_to_async
+@off_loop
 def _refusal(user, conversation_id: int) -> int | None:
     """None while the person may have the conversation open; else the close
     code: 4404 for someone who takes no part in it (as for a conversation
     that does not exist), 4403 for a participant another participant has
     blocked (closed when the block was made, and kept out while it stands)."""
     try:
-        conversation = selectors.conversation_get(conversation_id=conversation_id, user=user)
+        conversation = selectors.participant_conversation(conversation_id=conversation_id,
+                                                          user=user)
     except NotFound:
         return CLOSE_NOT_FOUND
-    block = selectors.block_between(user.pk, selectors.participant_ids(conversation))
-    if block is not None and block.blocked_id == user.pk:
+    if selectors.blocked_by_any(user.pk, selectors.participant_ids(conversation)):
         return CLOSE_NOT_ALLOWED
     return None
 
@@ -73,32 +74,33 @@ def _message_id(value):
     return None
 
 
-@database_sync_to_async
+@off_loop
 def _act(action: str, user, conversation_id: int, content: dict, language: str):
+    conversation = selectors.conversation_now(conversation_id)
     with translation.override(language):
-        _act_now(action, user, conversation_id, content)
-
-
-def _act_now(action: str, user, conversation_id: int, content: dict):
-    conversation = selectors.conversation_get(conversation_id=conversation_id, user=user)
-    if action == "message":
-        services.message_send(actor=user, conversation=conversation,
-                              text=content.get("text") if isinstance(content.get("text"), str)
-                              else "")
-    elif action == "typing":
-        services.typing_announce(actor=user, conversation=conversation)
-    elif action == "read":
-        services.conversation_mark_read(actor=user, conversation=conversation,
-                                        message_id=_message_id(content.get("message")))
+        if action == "message":
+            text = content.get("text")
+            services.message_send(actor=user, conversation=conversation,
+                                  text=text if isinstance(text, str) else "")
+        elif action == "typing":
+            services.typing_announce(actor=user, conversation=conversation)
+        elif action == "read":
+            services.conversation_mark_read(actor=user, conversation=conversation,
+                                            message_id=_message_id(content.get("message")))
 
 
 class ConversationConsumer(AsyncJsonWebsocketConsumer):
     user = None
     conversation_id = None
     groups_joined: tuple = ()
-    checked_at = 0.0
     closing = False
     language = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however it ends, a crash included: no longer re-checked
+            socket_rights.unwatch(self)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -116,10 +118,11 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                               user_access_group(user.pk))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.checked_at = time.monotonic()
         await self.accept()
+        socket_rights.watch(self)
 
     async def disconnect(self, code):
+        socket_rights.unwatch(self)
         await self._leave_groups()
 
     async def _leave_groups(self):
@@ -131,6 +134,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         """Close at once: nothing more is relayed nor taken while the
         client's side of the close is under way."""
         self.closing = True
+        socket_rights.unwatch(self)
         await self._leave_groups()
         await self.close(code=code)
 
@@ -174,14 +178,14 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 refusal = {"type": "error", **error.as_dict()}
             await self.send_json(refusal)
 
-    async def _still_allowed(self, *, now: bool = False) -> bool:
-        if not now and time.monotonic() - self.checked_at < RECHECK_SECONDS:
-            return True
-        self.checked_at = time.monotonic()
-        if await _refusal(self.user, self.conversation_id) is not None:
+    async def lost_rights(self) -> None:
+        """The re-check found the person out (messaging/socket_rights.py)."""
+        if not self.closing:
             await self._shut(CLOSE_NOT_ALLOWED)
-            return False
-        return True
+
+    async def _check_still_allowed(self) -> None:
+        if await _refusal(self.user, self.conversation_id) is not None and not self.closing:
+            await self._shut(CLOSE_NOT_ALLOWED)
 
     async def notify(self, event):
         if self.closing:
@@ -193,9 +197,8 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 await self._shut(CLOSE_NOT_ALLOWED)
             return
         if kind == "access_changed":
-            await self._still_allowed(now=True)
+            await self._check_still_allowed()
             return
         if kind == "typing" and payload.get("user") == self.user.pk:
             return  # one's own typing is not news
-        if await self._still_allowed():
-            await self.send_json(payload)
+        await self.send_json(payload)

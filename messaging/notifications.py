@@ -17,10 +17,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from community_rules.models import Membership
@@ -39,10 +40,13 @@ def store_and_deliver(user_ids, kind: str, data: dict, url: str) -> list[Notific
     return rows
 
 
-def unread_counts(user_ids) -> dict[int, int]:
-    counted = (Notification.objects.filter(user_id__in=list(user_ids), read_at__isnull=True)
-               .values("user_id").annotate(n=Count("pk")).values_list("user_id", "n"))
-    return dict(counted)
+def _recipients(user_ids) -> dict[int, tuple[str, int]]:
+    """{person: (their language, their unread count)}, in one query."""
+    people = (User.objects.filter(pk__in=list(user_ids))
+              .annotate(unread=Count("notifications",
+                                     filter=Q(notifications__read_at__isnull=True)))
+              .values_list("pk", "language", "unread"))
+    return {pk: (language, unread) for pk, language, unread in people}
 
 
 def push_payload(notification: Notification, *, unread: int) -> dict:
@@ -55,15 +59,14 @@ def deliver(rows: list[Notification]) -> None:
     """Push committed rows to their people's sockets. Never raises: the
     rows are stored, and the person sees them on the next page."""
     try:
-        people = {row.user_id for row in rows}
-        counts = unread_counts(people)
-        languages = dict(User.objects.filter(pk__in=people).values_list("pk", "language"))
+        recipients = _recipients({row.user_id for row in rows})
         for row in rows:
+            language, unread = recipients.get(row.user_id, ("", 0))
             # In the recipient's language, not that of whoever caused it
             # (unknown until they first sign in or pick one: the caller's).
-            with translation.override(languages.get(row.user_id) or translation.get_language()
+            with translation.override(language or translation.get_language()
                                       or settings.LANGUAGE_CODE):
-                payload = push_payload(row, unread=counts.get(row.user_id, 0))
+                payload = push_payload(row, unread=unread)
             events.send_to_group(events.user_group(row.user_id), payload)
     except Exception:
         logger.warning("could not deliver %d notification(s)", len(rows), exc_info=True)
@@ -86,33 +89,33 @@ def _when(value) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _booking_sentences() -> dict[str, str]:
-    return {
-        "booking_requested": _("New booking request for “%(listing)s”."),
-        "booking_approved": _("Your booking of “%(listing)s” is approved."),
-        "booking_declined": _("Your booking of “%(listing)s” was declined."),
-        "booking_cancelled": _("The booking of “%(listing)s” was cancelled."),
-        "booking_confirmed": _("The booking of “%(listing)s” is confirmed."),
-        "booking_picked_up": _("“%(listing)s” was picked up."),
-        "booking_returned": _("“%(listing)s” was returned."),
-        "booking_no_show": _("The booking of “%(listing)s” was marked as a no-show."),
-        "booking_disputed": _("The return of “%(listing)s” is disputed."),
-        "booking_expired": _("Your request for “%(listing)s” expired without an answer."),
-        "booking_lapsed": _("Your booking of “%(listing)s” lapsed: it was not paid in time."),
-        "booking_completed": _("The booking of “%(listing)s” is complete."),
-        "booking_overdue": _("“%(listing)s” is overdue: it should have been returned."),
-        "pickup_tomorrow": _("Reminder: “%(listing)s” is to be picked up within a day."),
-        "return_tomorrow": _("Reminder: “%(listing)s” is due back within a day."),
-        "payment_succeeded": _("The payment for “%(listing)s” went through."),
-        "payment_failed": _("The payment for “%(listing)s” failed."),
-        "payment_refunded": _("A refund for “%(listing)s” is on its way."),
-        "extension_requested": _("A longer loan of “%(listing)s” is requested."),
-        "extension_approved": _("Your longer loan of “%(listing)s” is approved."),
-        "extension_declined": _("Your longer loan of “%(listing)s” was declined."),
-        "waitlist_freed": _("“%(listing)s” is free for the dates you were waiting for."),
-        "complaint_raised": _("A complaint was raised about the booking of “%(listing)s”."),
-        "new_message": _("%(person)s wrote about “%(listing)s”."),
-    }
+# The sentence of each booking kind, translated when it is said.
+BOOKING_SENTENCES = {
+    "booking_requested": gettext_lazy("New booking request for “%(listing)s”."),
+    "booking_approved": gettext_lazy("Your booking of “%(listing)s” is approved."),
+    "booking_declined": gettext_lazy("Your booking of “%(listing)s” was declined."),
+    "booking_cancelled": gettext_lazy("The booking of “%(listing)s” was cancelled."),
+    "booking_confirmed": gettext_lazy("The booking of “%(listing)s” is confirmed."),
+    "booking_picked_up": gettext_lazy("“%(listing)s” was picked up."),
+    "booking_returned": gettext_lazy("“%(listing)s” was returned."),
+    "booking_no_show": gettext_lazy("The booking of “%(listing)s” was marked as a no-show."),
+    "booking_disputed": gettext_lazy("The return of “%(listing)s” is disputed."),
+    "booking_expired": gettext_lazy("Your request for “%(listing)s” expired without an answer."),
+    "booking_lapsed": gettext_lazy("Your booking of “%(listing)s” lapsed: it was not paid in time."),
+    "booking_completed": gettext_lazy("The booking of “%(listing)s” is complete."),
+    "booking_overdue": gettext_lazy("“%(listing)s” is overdue: it should have been returned."),
+    "pickup_tomorrow": gettext_lazy("Reminder: “%(listing)s” is to be picked up within a day."),
+    "return_tomorrow": gettext_lazy("Reminder: “%(listing)s” is due back within a day."),
+    "payment_succeeded": gettext_lazy("The payment for “%(listing)s” went through."),
+    "payment_failed": gettext_lazy("The payment for “%(listing)s” failed."),
+    "payment_refunded": gettext_lazy("A refund for “%(listing)s” is on its way."),
+    "extension_requested": gettext_lazy("A longer loan of “%(listing)s” is requested."),
+    "extension_approved": gettext_lazy("Your longer loan of “%(listing)s” is approved."),
+    "extension_declined": gettext_lazy("Your longer loan of “%(listing)s” was declined."),
+    "waitlist_freed": gettext_lazy("“%(listing)s” is free for the dates you were waiting for."),
+    "complaint_raised": gettext_lazy("A complaint was raised about the booking of “%(listing)s”."),
+    "new_message": gettext_lazy("%(person)s wrote about “%(listing)s”."),
+}
 
 
 def _community_sentence(kind: str, data: dict) -> str | None:
@@ -207,10 +210,10 @@ def _complaint_step_sentence(data: dict) -> str:
 def notification_text(notification: Notification) -> str:
     """One sentence in the active language, built from the row's data."""
     kind, data = notification.kind, notification.data or {}
-    booking = _booking_sentences().get(kind)
+    booking = BOOKING_SENTENCES.get(kind)
     if booking is not None:
-        return booking % {"listing": data.get("listing_title", ""),
-                          "person": data.get("person", "")}
+        return str(booking) % {"listing": data.get("listing_title", ""),
+                                "person": data.get("person", "")}
     if kind == "complaint_step":
         return _complaint_step_sentence(data)
     text = _community_sentence(kind, data) or _listing_sentence(kind, data)

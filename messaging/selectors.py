@@ -8,11 +8,12 @@ at once."""
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from bookings.services.booking import lender_ids
+from accounts.models import User
+from bookings.services.booking import lender_ids, lenders_of
 from listings.models import Listing
 from listings.selectors import Viewer, managed_q
 from marketplace.errors import NotFound
-from messaging.models import Block, Conversation, ConversationRead, Message
+from messaging.models import Block, Conversation, ConversationRead, Message, Notification
 
 MESSAGES_PER_PAGE = 50
 
@@ -22,30 +23,75 @@ def _person(user) -> bool:
 
 
 def participant_ids(conversation: Conversation) -> set[int]:
-    """The borrower and the lender side as it stands now."""
+    """The borrower and the lender side as it stands now (one query)."""
     return {conversation.borrower_id, *lender_ids(conversation.listing)}
 
 
 def is_participant(conversation: Conversation, user) -> bool:
-    if not _person(user):
-        return False
-    return user.pk == conversation.borrower_id or user.pk in lender_ids(conversation.listing)
+    return _person(user) and user.pk in participant_ids(conversation)
 
 
-def conversation_get(*, conversation_id: int, user) -> Conversation:
+# What the pages and the API show of a conversation besides its messages.
+DISPLAY_RELATED = ("listing__company", "listing__owner__profile", "listing__owner_community",
+                   "borrower__profile", "booking")
+
+
+def conversation_get(*, conversation_id: int, user, related=DISPLAY_RELATED) -> Conversation:
     """The conversation, or NotFound for anyone who does not take part in it
-    (city staff included: they see a message only when it is reported)."""
+    (city staff included: they see a message only when it is reported).
+    `related` is what is loaded with it: everything shown by default; the
+    sockets, which only check and write, take the listing alone
+    (participant_conversation)."""
     if not _person(user):
         raise NotFound()
-    conversation = (
-        Conversation.objects
-        .select_related("listing__company", "listing__owner__profile",
-                        "listing__owner_community", "borrower__profile", "booking")
-        .filter(pk=conversation_id).first()
-    )
+    conversation = (Conversation.objects.select_related(*related)
+                    .filter(pk=conversation_id).order_by().first())
     if conversation is None or not is_participant(conversation, user):
         raise NotFound()
     return conversation
+
+
+def conversation_now(conversation_id: int) -> Conversation:
+    """The conversation and its listing as they stand now, for a service
+    that checks the person's part in it itself: a socket loads its
+    conversation once, and who answers for the listing (its company, its
+    community) or its title may have changed since, or the conversation be
+    gone (NotFound). One query."""
+    conversation = (Conversation.objects.select_related("listing")
+                    .filter(pk=conversation_id).order_by().first())
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def participant_conversation(*, conversation_id: int, user) -> Conversation:
+    """conversation_get with its listing only: two small queries, for a
+    socket's every frame and re-check."""
+    return conversation_get(conversation_id=conversation_id, user=user, related=("listing",))
+
+
+def still_taking_part(pairs) -> set[tuple[int, int]]:
+    """Of these (conversation id, person id) pairs, those where the person
+    still takes part in the conversation and no other participant blocks
+    them (and whose account is still active): for re-checking many open
+    sockets at once, in at most five queries however many there are."""
+    pairs = set(pairs)
+    conversations = {conversation.pk: conversation for conversation in (
+        Conversation.objects.filter(pk__in={cid for cid, _uid in pairs})
+        .select_related("listing").order_by())}
+    lenders = lenders_of({conversation.listing_id: conversation.listing
+                          for conversation in conversations.values()}.values())
+    participants = {cid: {conversation.borrower_id, *lenders[conversation.listing_id]}
+                    for cid, conversation in conversations.items()}
+    people = {uid for _cid, uid in pairs}
+    active = set(User.objects.filter(pk__in=people, is_active=True).values_list("pk", flat=True))
+    blocked_by: dict[int, set[int]] = {}
+    for blocker_id, blocked_id in (Block.objects.filter(blocked_id__in=people)
+                                   .values_list("blocker_id", "blocked_id")):
+        blocked_by.setdefault(blocked_id, set()).add(blocker_id)
+    return {(cid, uid) for cid, uid in pairs
+            if uid in active and uid in participants.get(cid, ())
+            and not blocked_by.get(uid, set()) & (participants[cid] - {uid})}
 
 
 def _conversations_of(user) -> QuerySet[Conversation]:
@@ -129,6 +175,23 @@ def block_between(first_id: int, others) -> Block | None:
             .filter(Q(blocker_id=first_id, blocked_id__in=others)
                     | Q(blocker_id__in=others, blocked_id=first_id))
             .order_by("pk").first())
+
+
+def told_of_unread_messages(conversation_id: int, people) -> set[int]:
+    """Those of `people` whose bell already holds an unread notice of new
+    messages in this conversation: one notice a conversation until they
+    read it, not one a message."""
+    return set(Notification.objects.filter(
+        user_id__in=list(people), kind="new_message", read_at__isnull=True,
+        data__conversation=conversation_id).values_list("user_id", flat=True))
+
+
+def blocked_by_any(person_id: int, others) -> bool:
+    """Whether any of `others` blocks this person (whoever blocked first):
+    such a person may not keep the conversation open."""
+    others = [pk for pk in others if pk != person_id]
+    return bool(others) and Block.objects.filter(blocked_id=person_id,
+                                                 blocker_id__in=others).exists()
 
 
 def block_list(*, user) -> QuerySet[Block]:

@@ -170,12 +170,20 @@ def _count_against_rate_limit(actor) -> None:
     """Atomic in the cache (Redis at scale): every process counts the same
     window."""
     key = f"messaging:sent:{actor.pk}"
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # the window ended between the two calls
-        cache.add(key, 1, timeout=RATE_WINDOW)
-        sent = 1
+    sent = 1
+    for _attempt in range(3):
+        try:  # one call while a window is open
+            sent = cache.incr(key)
+        except ValueError:  # none open: this message opens one...
+            if cache.add(key, 1, timeout=RATE_WINDOW):
+                sent = 1
+                break
+            continue  # ...unless another opened it just now: count in that one
+        if sent == 1:
+            # The window ended between the cache's existence check and its
+            # increment, which then made the key afresh, with no expiry.
+            cache.touch(key, RATE_WINDOW)
+        break
     if sent > RATE_LIMIT:
         raise RateLimited(
             _("You are sending messages too fast: at most %(limit)d in %(seconds)d seconds. "
@@ -205,7 +213,9 @@ def _post(*, actor, conversation: Conversation, text: str) -> Message:
     events.send_to_group_on_commit(conversation_group(conversation.pk), {
         "type": "message", "conversation": conversation.pk,
         "message": message_payload(message)})
-    events.notify(others, "new_message", data={
+    # The bell holds one notice a conversation until it is read.
+    untold = others - selectors.told_of_unread_messages(conversation.pk, others)
+    events.notify(untold, "new_message", data={
         "conversation": conversation.pk, "message": message.pk, "person": actor.display_name,
         "preview": text[:PREVIEW_LENGTH], "listing_title": conversation.listing.title},
         url=conversation_url(conversation.pk))
@@ -226,14 +236,18 @@ def message_send(*, actor, conversation: Conversation, text: str) -> Message:
 # --- read marks and typing --------------------------------------------------
 
 def _move_read_mark(*, conversation: Conversation, user, message_id: int) -> bool:
-    """Forward only: an older message id leaves the mark where it is."""
-    mark, created = ConversationRead.objects.get_or_create(
-        conversation=conversation, user=user, defaults={"last_read_message_id": message_id})
-    if created:
+    """Forward only: an older message id leaves the mark where it is. One
+    query once the person has a mark."""
+    behind = (ConversationRead.objects.filter(conversation=conversation, user=user)
+              .filter(Q(last_read_message__isnull=True)
+                      | Q(last_read_message_id__lt=message_id)))
+    moved = {"last_read_message_id": message_id, "read_at": timezone.now()}
+    if behind.update(**moved):
         return True
-    return bool(ConversationRead.objects.filter(pk=mark.pk).filter(
-        Q(last_read_message__isnull=True) | Q(last_read_message_id__lt=message_id))
-        .update(last_read_message_id=message_id))
+    _mark, created = ConversationRead.objects.get_or_create(
+        conversation=conversation, user=user, defaults={"last_read_message_id": message_id})
+    # Made by a request at the same moment, perhaps for an older message.
+    return created or bool(behind.update(**moved))
 
 
 @transaction.atomic

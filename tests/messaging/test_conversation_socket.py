@@ -3,6 +3,8 @@ a real Redis channel layer and a transactional database: who may open it,
 what travels both ways, the abuse limits, frames that make no sense, and
 the socket closing on someone who loses the right to it."""
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
@@ -12,12 +14,15 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts.models import CompanyStaff
 from accounts.services import company_create, company_staff_remove
 from community_rules.models import Community, Membership
 from community_rules.services import member_ban, member_remove, member_suspend, membership_change
+from listings.services.listing import listing_update
 from marketplace.asgi import application
-from messaging import services
-from messaging.models import MAX_MESSAGE_LENGTH, Block, Message
+from messaging import services, socket_rights
+from messaging.models import MAX_MESSAGE_LENGTH, Block, Conversation, Message, Notification
+from messaging.notification_services import notifications_mark_all_read
 from messaging.services import RATE_LIMIT, RATE_WINDOW
 from tests.accounts.staff import staff_add
 from tests.conftest import PASSWORD
@@ -317,6 +322,35 @@ async def test_blocking_closes_the_blocked_persons_socket_and_keeps_it_closed(
     await borrower.disconnect()
 
 
+async def test_a_block_both_ways_keeps_both_out_whoever_blocked_first(
+        redis_layer, chat, member, owner):
+    await database_sync_to_async(services.block_create)(actor=member, user_id=owner.pk)
+    await database_sync_to_async(services.block_create)(actor=owner, user_id=member.pk)
+    for person in (member, owner):
+        _communicator, ok, code = await connect(person, chat.pk)
+        assert (ok, code) == (False, CLOSE_NOT_ALLOWED), person
+
+
+async def test_a_message_on_an_open_socket_names_the_listing_as_it_is_now(
+        redis_layer, chat, drill, member, owner):
+    borrower = await connected(member, chat.pk)
+    await database_sync_to_async(notifications_mark_all_read)(actor=owner)  # the question seen
+    await database_sync_to_async(listing_update)(actor=owner, listing=drill,
+                                                 title="Cordless drill, two batteries")
+    await borrower.send_json_to({"type": "message", "text": "Still free on Saturday?"})
+    assert (await borrower.receive_json_from(timeout=5))["type"] == "message"
+    told = await database_sync_to_async(
+        lambda: Notification.objects.filter(user=owner).latest("pk").data)()
+    assert told["listing_title"] == "Cordless drill, two batteries"
+
+
+async def test_a_socket_whose_conversation_is_gone_is_closed(redis_layer, chat, member):
+    borrower = await connected(member, chat.pk)
+    await database_sync_to_async(lambda: Conversation.objects.filter(pk=chat.pk).delete())()
+    await borrower.send_json_to({"type": "message", "text": "Hello?"})
+    assert await closed_with(borrower) == CLOSE_NOT_ALLOWED
+
+
 # --- losing the right to a conversation -------------------------------------------------
 
 
@@ -345,6 +379,58 @@ async def test_leaving_the_company_closes_the_socket_on_its_conversations(
     assert (await admin.receive_json_from(timeout=5))["message"]["text"] == "Still there?"
     for communicator in (admin, borrower):
         await communicator.disconnect()
+
+
+async def test_rights_lost_without_a_word_close_the_socket_at_the_next_recheck(
+        redis_layer, monkeypatch, company_room, member, owner, outsider):
+    """Taken off the staff where no service tells the sockets (the admin
+    site, a script): the process's re-check of its open sockets finds it."""
+    monkeypatch.setattr(socket_rights, "RECHECK_SECONDS", 0.3)
+    chat = await start(member, company_room)
+    colleague = await connected(outsider, chat.pk)
+    borrower = await connected(member, chat.pk)
+    await database_sync_to_async(
+        lambda: CompanyStaff.objects.filter(user=outsider).delete())()
+    assert await closed_with(colleague) == CLOSE_NOT_ALLOWED
+    # The borrower's socket is checked too, and stays.
+    assert await borrower.receive_nothing(timeout=1)
+    await borrower.send_json_to({"type": "message", "text": "Anyone?"})
+    assert (await borrower.receive_json_from(timeout=5))["message"]["text"] == "Anyone?"
+
+
+async def test_one_socket_that_cannot_be_closed_does_not_stop_the_recheck(
+        redis_layer, monkeypatch, chat, member, owner):
+    """Both lose the right at once (blocks made in the admin site); closing
+    the first fails (its connection already gone): the second is still
+    closed, and the process goes on re-checking."""
+    monkeypatch.setattr(socket_rights, "RECHECK_SECONDS", 0.3)
+    borrower = await connected(member, chat.pk)
+    lender = await connected(owner, chat.pk)
+    watched = [c for sockets in socket_rights._watched.values() for c in sockets]
+    first = next(c for c in watched if c.user.pk == member.pk)
+
+    async def gone():  # what the server raises for a connection that is gone
+        raise ConnectionError("connection lost")
+
+    monkeypatch.setattr(first, "lost_rights", gone)
+    await database_sync_to_async(lambda: (Block.objects.create(blocker=member, blocked=owner),
+                                          Block.objects.create(blocker=owner, blocked=member)))()
+    assert await closed_with(lender) == CLOSE_NOT_ALLOWED
+    # A newcomer is re-checked as before.
+    newcomer = await connect(member, chat.pk)
+    assert newcomer[1:] == (False, CLOSE_NOT_ALLOWED)
+    await borrower.disconnect()
+
+
+async def test_a_socket_whose_application_is_cancelled_is_no_longer_rechecked(
+        redis_layer, chat, member):
+    borrower = await connected(member, chat.pk)
+    assert any(sockets for sockets in socket_rights._watched.values())
+    _opened.remove(borrower)  # nothing left to disconnect
+    borrower.future.cancel()  # as the server does on shutdown or a timeout
+    with pytest.raises(asyncio.CancelledError):
+        await borrower.future
+    assert not any(sockets for sockets in socket_rights._watched.values())
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 through the services, as the API, the pages and the sockets call them."""
 
 import asyncio
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 from accounts.services import company_create, company_staff_remove
 from bookings.services.booking import booking_request
@@ -14,7 +16,14 @@ from listings.models import Listing
 from marketplace.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from messaging import selectors, services
 from messaging.groups import conversation_group
-from messaging.models import MAX_MESSAGE_LENGTH, Block, Conversation, Message, Notification
+from messaging.models import (
+    MAX_MESSAGE_LENGTH,
+    Block,
+    Conversation,
+    ConversationRead,
+    Message,
+    Notification,
+)
 from messaging.notifications import notification_text
 from tests.accounts.staff import staff_add
 from tests.conftest import make_person
@@ -234,6 +243,38 @@ def test_the_rate_limit_counts_each_person_apart(drill, member, owner):
     for n in range(19):
         services.message_send(actor=member, conversation=conversation, text=f"m{n}")
     services.message_send(actor=owner, conversation=conversation, text="Slow down")
+
+
+def test_a_rate_window_left_without_expiry_still_ends(drill, member, monkeypatch):
+    """The window's key can be made afresh with no expiry (it expired between
+    the cache's existence check and its increment): the first message
+    counted in it gives it one again."""
+    conversation = start(member, drill)
+    monkeypatch.setattr(services, "RATE_WINDOW", 1)
+    key = f"messaging:sent:{member.pk}"
+    cache.set(key, 0, timeout=None)  # as such an increment leaves it, less one
+    services.message_send(actor=member, conversation=conversation, text="counted as the first")
+    time.sleep(1.2)
+    assert cache.get(key) is None
+
+
+def test_two_first_read_marks_at_once_keep_the_further_one(drill, member, owner, monkeypatch):
+    """The mark is made by another request between this one's update (no
+    mark yet) and its insert, for an older message: this one still moves
+    it forward."""
+    conversation = start(member, drill)
+    first = conversation.messages.get()
+    second = services.message_send(actor=member, conversation=conversation, text="Hello?")
+    real_get_or_create = ConversationRead.objects.get_or_create
+
+    def made_meanwhile(**kwargs):
+        ConversationRead.objects.create(conversation=conversation, user=owner,
+                                        last_read_message=first)
+        return real_get_or_create(**kwargs)
+
+    monkeypatch.setattr(ConversationRead.objects, "get_or_create", made_meanwhile)
+    assert services.conversation_mark_read(actor=owner, conversation=conversation,
+                                           message_id=second.pk) == second.pk
 
 
 def test_an_outsider_cannot_write(drill, member, outsider):

@@ -76,8 +76,12 @@ def test_reading_a_conversation_clears_its_messages_from_the_bell(owner, member,
                                           text="Can I pick it up at 7?")
         message_send(actor=member, conversation=conversation, text="Or 8?")
     unread = Notification.objects.filter(user=owner, kind="new_message", read_at__isnull=True)
-    assert unread.count() == 2
+    # One notice for the conversation, not one a message.
+    assert unread.count() == 1
     conversation = conversation_get(conversation_id=conversation.pk, user=owner)
     conversation_mark_read(actor=owner, conversation=conversation)
     assert unread.count() == 0
+    # Once read, the next message is news again.
+    message_send(actor=member, conversation=conversation, text="Or 9?")
+    assert unread.get().data["preview"] == "Or 9?"
     assert not Notification.objects.filter(user=member, read_at__isnull=False).exists()

@@ -33,6 +33,13 @@ def redis_layer(settings, redis_url):
     return layer
 
 
+@pytest.fixture
+def memory_layer(settings):
+    """For refusals, decided before any layer is used: no refused socket is
+    left reading from Redis when the test's loop closes."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 def session_cookie_for(user) -> bytes:
     client = Client()
     client.force_login(user)
@@ -50,20 +57,22 @@ def announce(user_id, text, *, roll_back=False):
         pass
 
 
-async def test_anonymous_socket_is_closed(redis_layer):
+async def test_anonymous_socket_is_closed(memory_layer):
     communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
     connected, code = await communicator.connect()
+    await communicator.disconnect()
     assert not connected
     assert code == 4401
 
 
-async def test_foreign_origin_is_refused(redis_layer, member):
+async def test_foreign_origin_is_refused(memory_layer, member):
     cookie = await sync_to_async(session_cookie_for)(member)
     communicator = WebsocketCommunicator(
         application, "/ws/notifications/",
         headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)],
     )
     connected, _ = await communicator.connect()
+    await communicator.disconnect()
     assert not connected
 
 
@@ -134,10 +143,11 @@ async def test_app_connects_with_its_session_token(redis_layer, member):
     await communicator.disconnect()
 
 
-async def test_a_wrong_token_is_anonymous(redis_layer):
+async def test_a_wrong_token_is_anonymous(memory_layer):
     communicator = WebsocketCommunicator(application, "/ws/notifications/?token=bogus",
                                          headers=[ORIGIN])
     connected, code = await communicator.connect()
+    await communicator.disconnect()
     assert not connected
     assert code == 4401
 
