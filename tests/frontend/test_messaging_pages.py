@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from messaging import selectors, services
 from messaging.models import Block, Conversation, Message, Notification
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -292,8 +293,9 @@ def test_the_header_adds_one_query_to_a_page(client, owner, member, drill,
         client.get("/", **EN)
     assert len([q for q in before if "messaging_" in q["sql"]]) == 1
     # However many conversations and notifications wait, no more queries.
-    for n in range(5):
-        services.conversation_start(actor=member, listing_id=drill.pk, text=f"Question {n}")
+    for n in range(5):  # five conversations, each with its notice
+        tool = make_listing(owner, title=f"Tool {n}")
+        services.conversation_start(actor=member, listing_id=tool.pk, text=f"Question {n}")
     with django_assert_max_num_queries(len(before)):
         page = html(client.get("/", **EN))
     assert 'class="badge" data-bell-count data-testid="bell-count">5</span>' in page
