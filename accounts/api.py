@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -53,16 +53,34 @@ class MeView(APIView):
 # --- share companies ---------------------------------------------------------
 
 
+class CurrentDesignationOut(serializers.Serializer):
+    authority = serializers.CharField()
+    number = serializers.CharField()
+    field = serializers.CharField()
+    starts_on = serializers.DateField()
+    expires_on = serializers.DateField()
+
+
 class CompanySerializer(serializers.ModelSerializer):
     verified = serializers.BooleanField(read_only=True)
     listing_count = serializers.SerializerMethodField(
         help_text="Active listings that everyone may see.")
+    designation = serializers.SerializerMethodField(
+        help_text="The city's designation valid today, or null.")
 
     class Meta:
         model = ShareCompany
         fields = ["slug", "name", "registration_number", "description", "website", "logo",
-                  "verified", "verified_at", "listing_count", "created_at"]
+                  "verified", "verified_at", "designation", "listing_count", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(CurrentDesignationOut(allow_null=True))
+    def get_designation(self, company):
+        # A list passes the current designations of its page (one query).
+        known = self.context.get("designations")
+        current = (known.get(company.pk) if known is not None
+                   else selectors.designation_current(company))
+        return CurrentDesignationOut(current).data if current is not None else None
 
     def get_listing_count(self, company) -> int:
         count = getattr(company, "active_listings", None)  # company_list annotates it
@@ -107,7 +125,9 @@ class Companies(APIView):
         query = CompanyListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return paginated(self, request, selectors.company_list(**query.validated_data),
-                         lambda page: CompanySerializer(page, many=True).data)
+                         lambda page: CompanySerializer(page, many=True, context={
+                             "designations": selectors.current_designations(
+                                 company.pk for company in page)}).data)
 
     @extend_schema(request=CompanyIn, responses={201: CompanySerializer},
                    description="Register a share company: the caller becomes its admin. "

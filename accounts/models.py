@@ -184,3 +184,83 @@ class CompanyInvitation(models.Model):
 
     def __str__(self):
         return f"{self.email} to {self.company} ({self.status})"
+
+
+class DesignationField(models.TextChoices):
+    """What a designated share company shares, as the city counts it."""
+
+    SPACE = "space", _("Space")
+    GOODS = "goods", _("Goods")
+    MOBILITY = "mobility", _("Mobility")
+    SKILLS = "skills", _("Skills and time")
+    KNOWLEDGE = "knowledge", _("Knowledge and content")
+    OTHER = "other", _("Other")
+
+
+class DesignationApplication(models.Model):
+    """A verified company asks to be designated; city staff decide, and the
+    decision keeps who made it and when."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the city")
+        APPROVED = "approved", _("Designated")
+        REFUSED = "refused", _("Not designated")
+
+    company = models.ForeignKey(ShareCompany, on_delete=models.CASCADE,
+                                related_name="designation_applications")
+    field = models.CharField(_("field"), max_length=20, choices=DesignationField.choices)
+    message = models.TextField(_("what the company shares, and with whom"), max_length=2000,
+                               blank=True)
+    applied_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    applied_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["applied_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["company"], condition=models.Q(status="pending"),
+                                    name="one_pending_designation_application_per_company"),
+        ]
+
+    def __str__(self):
+        return f"{self.company} asks for {self.field} ({self.status})"
+
+
+class Designation(models.Model):
+    """The city's designation of a share company for a period: valid from
+    `starts_on` to `expires_on`, both days included, in Seoul."""
+
+    company = models.ForeignKey(ShareCompany, on_delete=models.CASCADE,
+                                related_name="designations")
+    authority = models.CharField(_("issuing authority"), max_length=120)
+    number = models.CharField(_("designation number"), max_length=40)
+    field = models.CharField(_("field"), max_length=20, choices=DesignationField.choices)
+    starts_on = models.DateField(_("valid from"))
+    expires_on = models.DateField(_("valid until"))
+    designated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
+                                      related_name="+")
+    designated_at = models.DateTimeField(auto_now_add=True)
+    application = models.OneToOneField(DesignationApplication, on_delete=models.SET_NULL,
+                                       null=True, blank=True, related_name="designation")
+    # When the company was told it expires within a month (once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "number"],
+                                    name="one_designation_per_authority_number"),
+            models.CheckConstraint(condition=models.Q(expires_on__gte=models.F("starts_on")),
+                                   name="designation_ends_after_it_starts"),
+        ]
+        indexes = [models.Index(fields=["company", "expires_on"])]
+
+    def __str__(self):
+        return f"{self.company}: {self.authority} {self.number}"
+
+    def valid_on(self, day) -> bool:
+        return self.starts_on <= day <= self.expires_on

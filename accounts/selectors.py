@@ -1,9 +1,16 @@
 """Reads about people and share companies."""
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import CompanyInvitation, CompanyStaff, ShareCompany
+from accounts.models import (
+    CompanyInvitation,
+    CompanyStaff,
+    Designation,
+    DesignationApplication,
+    ShareCompany,
+)
 from marketplace.errors import NotFound
 
 
@@ -59,3 +66,61 @@ def company_invitations_pending(company: ShareCompany) -> QuerySet[CompanyInvita
     return (CompanyInvitation.objects.filter(company=company,
                                              status=CompanyInvitation.Status.PENDING)
             .order_by("-created_at", "-pk"))
+
+
+# --- designations --------------------------------------------------------------
+
+
+def designated(*, today=None, company_field: str = "pk") -> Exists:
+    """Whether a row's company (`company_field`: the company's id) holds a
+    designation valid today, in Seoul: to filter or annotate the directory,
+    the listings and the search's `designated` filter."""
+    today = today or timezone.localdate()
+    return Exists(Designation.objects.filter(company_id=OuterRef(company_field),
+                                             starts_on__lte=today, expires_on__gte=today))
+
+
+def designation_current(company: ShareCompany, *, today=None) -> Designation | None:
+    """The designation valid today (the one ending last, if several)."""
+    today = today or timezone.localdate()
+    return (Designation.objects.filter(company=company, starts_on__lte=today,
+                                       expires_on__gte=today)
+            .order_by("-expires_on", "-pk").first())
+
+
+def current_designations(company_ids, *, today=None) -> dict[int, Designation]:
+    """designation_current for many companies, in one query."""
+    today = today or timezone.localdate()
+    current: dict[int, Designation] = {}
+    for designation in (Designation.objects.filter(company_id__in=list(company_ids),
+                                                   starts_on__lte=today, expires_on__gte=today)
+                        .order_by("expires_on", "pk")):
+        current[designation.company_id] = designation  # the one ending last stays
+    return current
+
+
+def designation_applications(*, actor, company: ShareCompany | None = None,
+                             status: str | None = None) -> QuerySet[DesignationApplication]:
+    """City staff see every request; a company's staff see their company's
+    own; anyone else none. Waiting ones first, then newest."""
+    if actor is None or not actor.is_authenticated:
+        return DesignationApplication.objects.none()
+    applications = DesignationApplication.objects.select_related("company", "decided_by")
+    if not actor.is_staff:
+        applications = applications.filter(company_id__in=staffed_company_ids(actor))
+    if company is not None:
+        applications = applications.filter(company=company)
+    if status:
+        applications = applications.filter(status=status)
+    waiting_first = Case(When(status=DesignationApplication.Status.PENDING, then=Value(0)),
+                         default=Value(1))
+    return applications.order_by(waiting_first, "-applied_at", "-pk")
+
+
+def designation_application_get(*, actor, application_id: int) -> DesignationApplication:
+    """The request, for city staff and the company's own staff; NotFound for
+    anyone else."""
+    application = designation_applications(actor=actor).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound()
+    return application

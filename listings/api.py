@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import designation_current
 from listings.models import MAX_SPAN, MAX_WON, Category, Listing
 from listings.search import listing_search, parse_listing_query
 from listings.selectors import Viewer, can_manage_listing, community_shown, listing_get
@@ -88,7 +89,12 @@ class ListingCardSerializer(serializers.ModelSerializer):
         company = listing.company
         if company is None:
             return None
-        return {"slug": company.slug, "name": company.name, "verified": company.verified}
+        # Search results know whether the company is designated today.
+        designated = getattr(listing, "company_designated", None)
+        if designated is None:
+            designated = designation_current(company) is not None
+        return {"slug": company.slug, "name": company.name, "verified": company.verified,
+                "designated": designated}
 
     def get_thumbnail_url(self, listing) -> str | None:
         photos = list(listing.photos.all())
@@ -281,6 +287,9 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("available_from", str, description="ISO 8601"),
     OpenApiParameter("available_to", str, description="ISO 8601"),
     OpenApiParameter("verified_company", bool),
+    OpenApiParameter("designated", bool,
+                     description="Only listings of share companies the city designates "
+                                 "(valid today)."),
     OpenApiParameter("sort", enum=["relevance", "newest", "distance", "price"]),
     OpenApiParameter("page", int), OpenApiParameter("page_size", int),
 ]

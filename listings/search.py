@@ -53,6 +53,7 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext as _
 
+from accounts.selectors import designated
 from listings.models import Category, Listing
 from listings.selectors import Viewer, visible_listings
 from marketplace.dates import LOCAL, datetime_from_input
@@ -164,6 +165,7 @@ class ListingQuery:
     available_from: datetime | None = None
     available_to: datetime | None = None
     verified_company: bool = False
+    designated: bool = False
     sort: str = ""
 
 
@@ -237,6 +239,7 @@ def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
         errors["available_to"] = [_("The end must be after the start.")]
     free = _flag(get("free"), "free", errors)
     verified_company = _flag(get("verified_company"), "verified_company", errors)
+    designated = _flag(get("designated"), "designated", errors)
     if errors:
         raise ValidationFailed(fields=errors)
     return ListingQuery(
@@ -244,7 +247,7 @@ def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
         community=get("community") or "", company=get("company") or "",
         free=free, max_price=max_price, near=near, radius_km=radius,
         available_from=start, available_to=end,
-        verified_company=verified_company, sort=sort)
+        verified_company=verified_company, designated=designated, sort=sort)
 
 
 def _distance_km(lat: float, lng: float):
@@ -310,6 +313,10 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
         listings = listings.filter(company__slug=query.company)
     if query.verified_company:
         listings = listings.filter(company__verified_at__isnull=False)
+    # Each card says whether its company is designated today (the badge).
+    listings = listings.annotate(company_designated=designated(company_field="company_id"))
+    if query.designated:
+        listings = listings.filter(company_designated=True)
     if query.free:
         listings = listings.filter(pricing=Listing.Pricing.FREE)
     if query.max_price is not None:

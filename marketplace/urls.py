@@ -11,6 +11,7 @@ from marketplace.api import not_found_json
 # Every app's API under /api/v1/ (shared/API.md).
 api_v1 = [
     path("", include("accounts.api")),
+    path("", include("accounts.api_designations")),
     path("", include("community_rules.api")),
     path("", include("community_rules.api_governance")),
     path("", include("moderation.api")),

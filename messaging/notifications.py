@@ -195,6 +195,23 @@ def _listing_sentence(kind: str, data: dict) -> str | None:
     return None
 
 
+def _designation_sentence(kind: str, data: dict) -> str | None:
+    names = {"company": data.get("company_name", ""), "number": data.get("number", ""),
+             "authority": data.get("authority", ""),
+             "until": data.get("expires_on", "")}
+    if kind == "designation_applied":
+        return _("%(company)s asks to be designated as a share company.") % names
+    if kind == "designation_granted":
+        return _("%(company)s is designated as a share company by %(authority)s "
+                 "(no. %(number)s) until %(until)s.") % names
+    if kind == "designation_refused":
+        return _with_reason(_("The city did not designate %(company)s.") % names, data)
+    if kind == "designation_expiring":
+        return _("The designation of %(company)s (no. %(number)s) ends on %(until)s: "
+                 "apply again to keep it.") % names
+    return None
+
+
 def _complaint_step_sentence(data: dict) -> str:
     names = {"listing": data.get("listing_title", "")}
     step = data.get("step")
@@ -216,7 +233,8 @@ def notification_text(notification: Notification) -> str:
                                 "person": data.get("person", "")}
     if kind == "complaint_step":
         return _complaint_step_sentence(data)
-    text = _community_sentence(kind, data) or _listing_sentence(kind, data)
+    text = (_community_sentence(kind, data) or _listing_sentence(kind, data)
+            or _designation_sentence(kind, data))
     if text is not None:
         return text
     return data.get("text") or _("You have a new notification.")

@@ -12,8 +12,14 @@ five people standing in different places towards each object.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from accounts.designation_services import designation_apply, designation_decide
 from accounts.models import CompanyInvitation
-from accounts.services import company_create, company_invitation_accept, company_staff_invite
+from accounts.services import (
+    company_create,
+    company_invitation_accept,
+    company_staff_invite,
+    company_verify,
+)
 from bookings.services.booking import booking_act, booking_request
 from bookings.services.calendar import calendar_feed_get_or_create
 from bookings.services.condition import condition_report_add
@@ -130,6 +136,13 @@ def build_world() -> World:
     company_staff_invite(actor=owner, company=company, email=party.email, site_url=SITE)
     invitation = CompanyInvitation.objects.get(company=company, email=party.email,
                                                status="pending")
+    # Verified by the city, and a request for designation it refused (so the
+    # company may ask again).
+    city = make_person("city@example.org", "City Staff", is_staff=True)
+    company_verify(actor=city, company=company)
+    designation_request = designation_apply(actor=owner, company=company, field="goods")
+    designation_decide(actor=city, application=designation_request, approve=False,
+                       note="Not yet")
 
     feed = calendar_feed_get_or_create(actor=owner)
 
@@ -153,5 +166,6 @@ def build_world() -> World:
              "report": report.pk, "company": company.slug, "invitation": invitation.token,
              "feed": feed.token, "moderator": moderator.pk, "applicant": applicant.pk,
              "party_id": party.pk, "owner_id": owner.pk,
-             "conversation": conversation.pk, "message": message.pk},
+             "conversation": conversation.pk, "message": message.pk,
+             "designation_request": designation_request.pk},
     )

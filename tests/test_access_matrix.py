@@ -89,6 +89,23 @@ MATRIX = {
         "/api/v1/companies/{company}/staff/{moderator}/",
         PATCH=({"role": "admin"}, "OK NO NO NO ANON"),
         DELETE="OK NO NO NO ANON"),
+    # Designations are public; requests for one are the company's and the
+    # city's (no role here is city staff).
+    "api/v1/companies/<slug:slug>/designations/": row(
+        "/api/v1/companies/{company}/designations/",
+        GET="OK OK OK OK OK",
+        POST=({"authority": "Seoul", "number": "1", "field": "goods",
+               "starts_on": "2026-01-01", "expires_on": "2026-12-31"}, "NO NO NO NO ANON")),
+    "api/v1/companies/<slug:slug>/designation-applications/": row(
+        "/api/v1/companies/{company}/designation-applications/",
+        GET="OK HIDE HIDE HIDE ANON",
+        POST=({"field": "space"}, "OK NO NO NO ANON")),
+    "api/v1/designation-applications/<int:application_id>/": row(
+        "/api/v1/designation-applications/{designation_request}/",
+        GET="OK HIDE HIDE HIDE ANON"),
+    "api/v1/designation-applications/<int:application_id>/decide/": row(
+        "/api/v1/designation-applications/{designation_request}/decide/",
+        POST=({"decision": "refuse", "note": "No"}, "NO HIDE HIDE HIDE ANON")),
     "api/v1/company-invitations/<str:token>/": row(
         # The token is the key, sent to one address: others holding it are
         # told to sign in with that address.

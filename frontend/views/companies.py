@@ -55,6 +55,7 @@ def company_detail(request, slug: str):
                 .order_by("-created_at", "-id")[:LISTINGS_SHOWN])
     return render(request, "companies/detail.html", {
         "company": company, "listings": listings, "rating": rating_summary(company=company),
+        "designation": selectors.designation_current(company),
         "is_admin": selectors.is_company_staff(company=company, user=request.user,
                                                admin=True),
     })

@@ -143,12 +143,12 @@ def test_community_only_listings_show_only_to_the_communitys_members(client, own
 
 
 @pytest.mark.parametrize("signed_in,queries", [
-    # the company, its rating, its listings, their photos
-    (False, 4),
+    # the company, its rating, its designation, its listings, their photos
+    (False, 5),
     # and the session, the person, their communities, moderated communities and
     # companies (who is looking), whether they are its admin, their profile (the menu),
     # their unread notifications (the bell)
-    (True, 12),
+    (True, 13),
 ])
 def test_the_company_page_has_a_fixed_query_count(client, owner, member, hub, signed_in,
                                                   queries, django_assert_max_num_queries):

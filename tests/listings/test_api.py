@@ -66,7 +66,8 @@ def test_company_staff_create_for_their_company_and_others_are_refused(
         "title": "Meeting room", "kind": "space", "category": "meeting-rooms",
         "pricing": "per_hour", "price": 15000, "company": "hub"}, format="json")
     assert made.status_code == 201
-    assert made.json()["company"] == {"slug": "hub", "name": "Hub", "verified": False}
+    assert made.json()["company"] == {"slug": "hub", "name": "Hub", "verified": False,
+                                       "designated": False}
     refused = api_as(member).post("/api/v1/listings/", {
         "title": "Not mine", "category": "meeting-rooms", "company": "hub"},
         format="json", HTTP_ACCEPT_LANGUAGE="en")
