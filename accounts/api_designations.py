@@ -125,7 +125,9 @@ class Applications(APIView):
                    description="City staff: the review queue (waiting first). Anyone else: "
                                "the requests of their own companies.")
     def get(self, request):
-        query = ApplicationListQuery(data=request.query_params)
+        # A plain dict: from a QueryDict DRF takes "" for an optional choice as
+        # left out, and would accept it.
+        query = ApplicationListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return paginated(self, request,
                          selectors.designation_applications(actor=request.user,

@@ -225,6 +225,7 @@ def test_applications_over_the_api_for_the_company_and_the_city(api_as, hub, own
     assert api_as(member).get(path).status_code == 404  # not theirs: not found
     assert api_as(member).get("/api/v1/designation-applications/").json()["results"] == []
     queue = api_as(staff).get("/api/v1/designation-applications/?status=pending").json()
+    assert api_as(staff).get("/api/v1/designation-applications/?status=").status_code == 400
     assert [a["id"] for a in queue["results"]] == [application_id]
     decide = f"/api/v1/designation-applications/{application_id}/decide/"
     assert api_as(member).post(decide, {"decision": "approve"},
