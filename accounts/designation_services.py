@@ -18,6 +18,7 @@ from accounts.models import (
     ShareCompany,
     User,
 )
+from accounts.services import require_city_staff, require_company_admin
 from marketplace import events
 from marketplace.dates import EARLIEST_YEAR, LATEST_YEAR
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
@@ -27,14 +28,7 @@ REMINDER_AHEAD = timedelta(days=30)
 
 
 def _require_city_staff(actor) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_staff:
-        raise Forbidden(_("Only city staff designate share companies."))
-
-
-def _require_company_admin(company: ShareCompany, actor) -> None:
-    if actor is None or not actor.is_authenticated or not CompanyStaff.objects.filter(
-            company=company, user=actor, role=CompanyStaff.Role.ADMIN).exists():
-        raise Forbidden(_("Only the company's admins can do that."))
+    require_city_staff(actor, _("Only city staff designate share companies."))
 
 
 def _require_verified(company: ShareCompany) -> None:
@@ -66,7 +60,7 @@ def designation_apply(*, actor: User, company: ShareCompany, field: str,
                       message: str = "") -> DesignationApplication:
     """A verified company's admins ask the city to designate it in a field.
     One request waits at a time; city staff are told."""
-    _require_company_admin(company, actor)
+    require_company_admin(company, actor)
     _require_verified(company)
     application = DesignationApplication(company=company, field=_checked_field(field),
                                          message=(message or "").strip()[:2000],

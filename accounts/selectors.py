@@ -102,12 +102,18 @@ def current_designations(company_ids, *, today=None) -> dict[int, Designation]:
 def designation_applications(*, actor, company: ShareCompany | None = None,
                              status: str | None = None) -> QuerySet[DesignationApplication]:
     """City staff see every request; a company's staff see their company's
-    own; anyone else none. Waiting ones first, then newest."""
+    own; anyone else none. Waiting ones first, then newest. Asked for one
+    company, NotFound for anyone else: its requests do not exist for them."""
     if actor is None or not actor.is_authenticated:
+        if company is not None:
+            raise NotFound()
         return DesignationApplication.objects.none()
     applications = DesignationApplication.objects.select_related("company", "decided_by")
     if not actor.is_staff:
-        applications = applications.filter(company_id__in=staffed_company_ids(actor))
+        staffed = staffed_company_ids(actor)
+        if company is not None and company.pk not in staffed:
+            raise NotFound()
+        applications = applications.filter(company_id__in=staffed)
     if company is not None:
         applications = applications.filter(company=company)
     if status:

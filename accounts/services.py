@@ -70,12 +70,13 @@ def _require_person(actor) -> None:
         raise Forbidden(_("Log in first."))
 
 
-def _require_city_staff(actor) -> None:
+def require_city_staff(actor, refusal=None) -> None:
+    """City staff only; `refusal` says what only they do (verifying, by default)."""
     if actor is None or not actor.is_authenticated or not actor.is_staff:
-        raise Forbidden(_("Only city staff verify share companies."))
+        raise Forbidden(refusal or _("Only city staff verify share companies."))
 
 
-def _require_company_admin(company: ShareCompany, actor) -> None:
+def require_company_admin(company: ShareCompany, actor) -> None:
     _require_person(actor)
     if not CompanyStaff.objects.filter(company=company, user=actor,
                                        role=CompanyStaff.Role.ADMIN).exists():
@@ -172,7 +173,7 @@ def company_update(*, actor: User, company: ShareCompany, **changes) -> ShareCom
     """The company's admins change its name, description, website or logo
     (`logo=None` removes it). The slug, the registration number and the
     verification stay as they are."""
-    _require_company_admin(company, actor)
+    require_company_admin(company, actor)
     unknown = sorted(set(changes) - set(COMPANY_FIELDS))
     if unknown:
         raise ValidationFailed(fields={name: [_("This cannot be changed here.")]
@@ -203,7 +204,7 @@ def company_update(*, actor: User, company: ShareCompany, **changes) -> ShareCom
 def company_verify(*, actor: User, company: ShareCompany) -> ShareCompany:
     """Only city staff verify a share company (the city's designation); who
     verified it and when are kept. Verifying it again keeps the first date."""
-    _require_city_staff(actor)
+    require_city_staff(actor)
     now = timezone.now()
     # Conditional: of two staff clicking at once, the first one's date stays.
     if ShareCompany.objects.filter(pk=company.pk, verified_at__isnull=True).update(
@@ -217,7 +218,7 @@ def company_verify(*, actor: User, company: ShareCompany) -> ShareCompany:
 @transaction.atomic
 def company_unverify(*, actor: User, company: ShareCompany) -> ShareCompany:
     """Only city staff withdraw a share company's verification."""
-    _require_city_staff(actor)
+    require_city_staff(actor)
     ShareCompany.objects.filter(pk=company.pk).update(verified_at=None, verified_by=None)
     company.verified_at, company.verified_by = None, None
     return company
@@ -268,7 +269,7 @@ def company_staff_invite(*, actor: User, company: ShareCompany, email: str,
     inviting an address again refreshes its invitation and sends it again,
     and an address already on the staff is left as it is (roles change
     through company_staff_role_set)."""
-    _require_company_admin(company, actor)
+    require_company_admin(company, actor)
     _checked_role(role)
     address = (email or "").strip().lower()
     try:
@@ -342,7 +343,7 @@ def company_staff_role_set(*, actor: User, company: ShareCompany, user: User,
                            role: str) -> CompanyStaff:
     """The company's admins make someone on the staff admin or plain staff.
     The last admin cannot become plain staff."""
-    _require_company_admin(company, actor)
+    require_company_admin(company, actor)
     _checked_role(role)
     _lock(company)
     link = CompanyStaff.objects.filter(company=company, user=user).first()
@@ -360,7 +361,7 @@ def company_staff_role_set(*, actor: User, company: ShareCompany, user: User,
 def company_staff_remove(*, actor: User, company: ShareCompany, user: User) -> None:
     """The company's admins remove someone from its staff; the last admin
     cannot be removed."""
-    _require_company_admin(company, actor)
+    require_company_admin(company, actor)
     _lock(company)
     link = CompanyStaff.objects.filter(company=company, user=user).first()
     if link is None:

@@ -9,7 +9,6 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework.test import APIClient
@@ -33,19 +32,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://testserver")
 ENGLISH = (b"accept-language", b"en")
 CLOSE_NOT_AUTHENTICATED, CLOSE_NOT_ALLOWED, CLOSE_NOT_FOUND = 4401, 4403, 4404
-
-
-@pytest.fixture
-def redis_layer(settings, redis_url):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": "nanum-test"},
-        }
-    }
-    layer = get_channel_layer()
-    assert type(layer).__name__ == "RedisChannelLayer"
-    return layer
 
 
 _opened: list[WebsocketCommunicator] = []

@@ -5,7 +5,6 @@ sent over the socket answer the new count."""
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
@@ -18,26 +17,6 @@ from messaging.models import Notification
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 ORIGIN = (b"origin", b"http://testserver")
-
-
-@pytest.fixture
-def redis_layer(settings, redis_url):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": "nanum-test"},
-        }
-    }
-    layer = get_channel_layer()
-    assert type(layer).__name__ == "RedisChannelLayer"
-    return layer
-
-
-@pytest.fixture
-def memory_layer(settings):
-    """For refusals, decided before any layer is used: no refused socket is
-    left reading from Redis when the test's loop closes."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 def session_cookie_for(user) -> bytes:
