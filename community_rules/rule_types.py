@@ -416,21 +416,56 @@ register(RuleType(
 
 
 def _describe_deposit(params):
-    return _("Listings shared here ask a deposit of at least %(amount)s won.") % {
-        "amount": f"{params['minimum']:,}"}
+    minimum = params.get("minimum")
+    percent = params.get("replacement_percent")
+    if percent is None:
+        return _("Listings shared here ask a deposit of at least %(amount)s won.") % {
+            "amount": f"{minimum:,}"}
+    text = _("Listings shared here ask a deposit of at least %(percent)s%% of what the item "
+             "would cost new, where the lender declares it.") % {"percent": percent}
+    if minimum is not None:
+        text += " " + _("In any case at least %(amount)s won.") % {"amount": f"{minimum:,}"}
+    return text
 
 
-def _check_deposit_listing(params, facts: ListingFacts):
-    return _describe_deposit(params) if facts.listing.deposit < params["minimum"] else None
+def deposit_needed(params, listing) -> int:
+    """The least deposit the rule asks of this listing: the share of its
+    declared replacement value (rounded up to the won) or the minimum,
+    whichever is more. A listing that declares no value meets the share."""
+    needed = params.get("minimum") or 0
+    percent = params.get("replacement_percent")
+    if percent is not None and listing.replacement_value:
+        needed = max(needed, -(-listing.replacement_value * percent // 100))
+    return needed
+
+
+def _check_deposit(params, facts):
+    needed = deposit_needed(params, facts.listing)
+    if facts.listing.deposit >= needed:
+        return None
+    if "replacement_percent" not in params:
+        return _describe_deposit(params)
+    return _describe_deposit(params) + " " + _(
+        "This listing asks %(deposit)s won; it needs at least %(needed)s won.") % {
+        "deposit": f"{facts.listing.deposit:,}", "needed": f"{needed:,}"}
+
+
+def _minimum_or_share(params):
+    if "minimum" not in params and "replacement_percent" not in params:
+        _refuse(_("Give the least deposit in won, or as a share of the replacement value, "
+                  "or both."))
 
 
 register(RuleType(
     "deposit_required", gettext_lazy("Minimum deposit"), _describe_deposit,
     params=(Param("minimum", INT, gettext_lazy("Minimum deposit (won)"), min=1,
-                  max=MAX_WON),),
-    check_booking=lambda p, f: _describe_deposit(p) if f.listing.deposit < p["minimum"]
-    else None,
-    check_listing=_check_deposit_listing,
+                  max=MAX_WON, optional=True),
+            Param("replacement_percent", INT,
+                  gettext_lazy("Or at least this share of the replacement value (%)"),
+                  min=1, max=100, optional=True)),
+    check_params=_minimum_or_share,
+    check_booking=_check_deposit,
+    check_listing=_check_deposit,
 ))
 
 

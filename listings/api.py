@@ -71,7 +71,8 @@ class ListingCardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
-        fields = ["id", "title", "kind", "category", "pricing", "price", "deposit", "currency",
+        fields = ["id", "title", "kind", "category", "pricing", "price", "deposit",
+                  "replacement_value", "currency",
                   "location", "company", "thumbnail_url", "distance_km", "status",
                   "instant_booking", "cash_at_pickup"]
 
@@ -240,6 +241,9 @@ class ListingIn(serializers.Serializer):
     pricing = serializers.ChoiceField(Listing.Pricing.choices, required=False)
     price = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WON)
     deposit = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WON)
+    replacement_value = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_WON,
+        help_text="What it would cost new, in won; null: not declared.")
     # KRW only for now: the service refuses another code, saying so.
     currency = serializers.CharField(required=False, max_length=3)
     units = serializers.IntegerField(required=False)

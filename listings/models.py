@@ -140,6 +140,12 @@ class Listing(models.Model):
                                           validators=[MaxValueValidator(MAX_WON)])
     currency = models.CharField(_("currency"), max_length=3, default="KRW",
                                 validators=[validate_currency])
+    # What the thing would cost new, in won, if the lender says: the city's
+    # figures count what borrowing it saved, and a community's deposit rule
+    # may ask a share of it.
+    replacement_value = models.PositiveIntegerField(
+        _("replacement value"), null=True, blank=True, validators=[MaxValueValidator(MAX_WON)],
+        help_text=_("What it would cost to buy new, in won."))
 
     min_duration = models.DurationField(
         _("shortest booking"), default=timedelta(hours=1),

@@ -57,6 +57,12 @@ class ListingForm(forms.Form):
                                max_value=MAX_WON, initial=0)
     deposit = forms.IntegerField(label=gettext_lazy("Deposit (won)"), min_value=0,
                                  max_value=MAX_WON, initial=0)
+    replacement_value = forms.IntegerField(
+        label=gettext_lazy("Replacement value (won)"), required=False, min_value=1,
+        max_value=MAX_WON,
+        help_text=gettext_lazy("What it would cost to buy new. Optional: the city's figures "
+                               "count what borrowing it saved, and some communities ask a "
+                               "deposit of a share of it."))
     units = forms.IntegerField(label=gettext_lazy("How many (identical units)"), min_value=1,
                                max_value=100, initial=1)
     visibility = forms.ChoiceField(label=gettext_lazy("Who sees it"),
@@ -138,6 +144,7 @@ def _initial(listing: Listing) -> dict:
         "title": listing.title, "description": listing.description, "kind": listing.kind,
         "category": listing.category.slug, "condition": listing.condition,
         "pricing": listing.pricing, "price": listing.price, "deposit": listing.deposit,
+        "replacement_value": listing.replacement_value,
         "units": listing.units.filter(is_active=True).count(),
         "visibility": listing.visibility,
         "communities": list(listing.communities.values_list("slug", flat=True)),

@@ -35,7 +35,7 @@ from marketplace.errors import Conflict, Forbidden, NotFound, RuleViolation, Val
 
 EDITABLE = {
     "title", "description", "kind", "category", "condition", "pricing", "price", "deposit",
-    "currency", "units", "visibility", "communities", "district", "lat", "lng",
+    "replacement_value", "currency", "units", "visibility", "communities", "district", "lat", "lng",
     "instant_booking", "cash_at_pickup", "min_duration", "max_duration", "lead_time", "cancellation_policy",
     "opening_hours", "status",
 }
@@ -110,6 +110,12 @@ def _check(listing: Listing, *, units: int, community_slugs, opening_hours, erro
             errors.add(field, _("Give a whole number of won, 0 or more."))
         elif value > MAX_WON:
             errors.add(field, _("Give at most %(most)s won.") % {"most": f"{MAX_WON:,}"})
+    value = listing.replacement_value
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not 1 <= value <= MAX_WON):
+        errors.add("replacement_value", _("Give what it would cost new as a whole number of "
+                                          "won, from 1 to %(most)s, or leave it out.")
+                   % {"most": f"{MAX_WON:,}"})
     if listing.pricing == Listing.Pricing.FREE and listing.price:
         errors.add("price", _("A free listing has no price."))
     if listing.pricing != Listing.Pricing.FREE and not listing.price:
@@ -215,7 +221,8 @@ def _set_hours(listing: Listing, hours) -> None:
 @transaction.atomic
 def listing_create(*, actor, title: str, category: str, kind: str = "item",
                    description: str = "", condition: str = "", pricing: str = "free",
-                   price: int = 0, deposit: int = 0, currency: str = "KRW", units: int = 1,
+                   price: int = 0, deposit: int = 0, replacement_value: int | None = None,
+                   currency: str = "KRW", units: int = 1,
                    visibility: str = "public", communities=(), district: str = "",
                    lat: float | None = None, lng: float | None = None,
                    company: str | None = None, owner_community: str | None = None,
@@ -230,7 +237,8 @@ def listing_create(*, actor, title: str, category: str, kind: str = "item",
     errors = _Errors()
     listing = Listing(
         owner=actor, title=(title or "").strip(), kind=kind, description=description,
-        condition=condition, pricing=pricing, price=price, deposit=deposit, currency=currency,
+        condition=condition, pricing=pricing, price=price, deposit=deposit,
+        replacement_value=replacement_value, currency=currency,
         visibility=visibility, district=district, lat=lat, lng=lng,
         instant_booking=instant_booking, cash_at_pickup=cash_at_pickup,
         min_duration=min_duration, max_duration=max_duration,

@@ -46,6 +46,7 @@ BOUNDS = {  # the bounds the rule types document, as people are told them
     ("fair_use", "min_gap_hours"): (0, 8760),
     ("min_membership_age_days", "days"): (1, 365),
     ("deposit_required", "minimum"): (1, 100_000_000),
+    ("deposit_required", "replacement_percent"): (1, 100),
     ("price_cap", "per_day"): (0, 100_000_000),
     ("max_listings_per_member", "count"): (1, 1000),
     ("late_return", "fee_per_day"): (0, 100_000_000),

@@ -293,3 +293,45 @@ def test_the_quote_lists_the_rules_that_apply(api, owner, library, shared_drill)
         "start": start.isoformat(), "end": (start + timedelta(days=1)).isoformat(),
         "community": "mapo"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert [r["text"] for r in body["rules"]] == ["Loans last at most 7 days."]
+
+
+def test_deposit_as_a_share_of_the_replacement_value(owner, member, library):
+    rule_add(actor=owner, community=library, type="deposit_required",
+             params={"replacement_percent": 20})
+    camera = make_listing(owner, title="Camera", visibility="communities", deposit=30000,
+                          replacement_value=200001)
+    camera.communities.add(library)
+    [violation] = refused(lambda: request(member, camera))
+    # 20% of 200,001 won is 40,000.2: the rule rounds up to the won.
+    assert violation["message"] == (
+        "Listings shared here ask a deposit of at least 20% of what the item would cost new, "
+        "where the lender declares it. This listing asks 30,000 won; it needs at least "
+        "40,001 won.")
+    camera.deposit = 40001
+    camera.save()
+    assert listing_rule_violations(listing=camera, communities=[library]) == []
+    undeclared = make_listing(owner, title="Ladder", deposit=0)
+    assert listing_rule_violations(listing=undeclared, communities=[library]) == []
+
+
+def test_deposit_share_and_minimum_together(owner, library):
+    rule_add(actor=owner, community=library, type="deposit_required",
+             params={"replacement_percent": 10, "minimum": 5000})
+    cheap = make_listing(owner, title="Hammer", deposit=4000, replacement_value=20000)
+    [violation] = listing_rule_violations(listing=cheap, communities=[library])
+    assert violation["message"].endswith(
+        "In any case at least 5,000 won. This listing asks 4,000 won; it needs at least "
+        "5,000 won.")
+    dear = make_listing(owner, title="Bike", deposit=5000, replacement_value=900000)
+    [violation] = listing_rule_violations(listing=dear, communities=[library])
+    assert "it needs at least 90,000 won." in violation["message"]
+    undeclared = make_listing(owner, title="Rope", deposit=4999)
+    assert len(listing_rule_violations(listing=undeclared, communities=[library])) == 1
+
+
+@pytest.mark.parametrize("params", [{}, {"replacement_percent": 0},
+                                    {"replacement_percent": 101}, {"percent": 20}])
+def test_deposit_rule_needs_a_minimum_or_a_share(owner, library, params):
+    with pytest.raises(ValidationFailed):
+        rule_add(actor=owner, community=library, type="deposit_required", params=params)
+    assert not library.rules.exists()
