@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "payments",
     "messaging",
     "moderation",
+    "figures",
     "frontend",
     "demo",
 ]
@@ -279,6 +280,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_RATE_ANON", default="120/minute"),
         "user": env("API_RATE_USER", default="1200/minute"),
+        # The open figures, from the cache: per caller's address.
+        "stats": env("API_RATE_STATS", default="600/minute"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
     # DRF's three, with a JSON parser that refuses what would crash it.
@@ -410,6 +413,16 @@ STRIPE_CONNECT = env.bool("STRIPE_CONNECT", default=False)
 # An approved booking not paid within this many hours (and at the latest
 # when it starts) lapses and frees its unit.
 NANUM_PAYMENT_WINDOW_HOURS = env.int("NANUM_PAYMENT_WINDOW_HOURS", default=24)
+
+# --- sharing-city figures (figures/) ------------------------------------------
+
+# How long /stats/ and /api/v1/stats/ answer from one computation.
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=300)
+# The open-data licence the figures are published under: "KOGL-1" (Korea
+# Open Government Licence, type 1: attribution) or "CC-BY-4.0".
+STATS_LICENCE = env("STATS_LICENCE", default="KOGL-1")
+if STATS_LICENCE not in ("KOGL-1", "CC-BY-4.0"):
+    raise ImproperlyConfigured('STATS_LICENCE must be "KOGL-1" or "CC-BY-4.0".')
 
 # --- security ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("bookings.api")),
     path("", include("messaging.api")),
     path("", include("messaging.api_notifications")),
+    path("", include("figures.api")),
     # Last: any other path under /api/v1/ answers the JSON 404 shape, for
     # every method: without the exemption a POST would meet the CSRF check's
     # HTML 403 page instead (an answer that changes nothing needs no token).

@@ -1,0 +1,121 @@
+"""Each figure against the hand-counted city of conftest.py (issue 18,
+point 3): the private-community rule, the small-number suppression and an
+expired designation included; a fixed number of queries, whatever the
+data."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from figures.selectors import FIGURE_QUERIES, city_figures, loan_days
+from tests.figures.conftest import NOW, at, loan
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = {"suppressed": True, "people": None, "bookings_completed": None,
+          "items_reused": None, "days_shared": None, "money_saved": None}
+
+
+def test_the_totals(city):
+    assert city_figures(now=NOW)["totals"] == {
+        "share_companies_verified": 2,  # hub and bikes; one unverified
+        "share_companies_designated": 1,  # hub; bikes' designation ended yesterday
+        "members": 10,  # the closed account is not one
+        "active_members": 9,  # all but oh, whose only loan was in January
+        "communities": 3,  # the private shed too, in the total
+        "listings": 4,  # not the paused one, nor the one on hold
+        "bookings_completed": 8,
+        "items_reused": 4,  # drill, tent, room, ladder
+        "days_shared": 12,  # May 10, April 1, January 1
+        # 94,000 + 100,000 + 288,500 + 0 + 0 + 80,000 + 100,000 + 100,000
+        "money_saved": 762_500,
+    }
+
+
+def test_companies_by_field_count_designations_valid_today(city):
+    figures = city_figures(now=NOW)
+    # hub holds space and goods (the goods one ends today, still valid);
+    # bikes' mobility designation expired yesterday.
+    assert figures["companies_by_field"] == {"space": 1, "goods": 1}
+    tomorrow = city_figures(now=NOW.replace(day=16))
+    assert tomorrow["companies_by_field"] == {"space": 1}
+    assert tomorrow["totals"]["share_companies_designated"] == 1
+
+
+def test_listings_by_kind_and_top_category(city):
+    figures = city_figures(now=NOW)
+    assert figures["listings_by_kind"] == {"item": 3, "space": 1}
+    assert figures["listings_by_category"] == {"tools": 2, "sports-outdoors": 1, "spaces": 1}
+    assert figures["category_names"]["sports-outdoors"] == {"en": "Sports and outdoors",
+                                                            "ko": "스포츠·아웃도어"}
+
+
+def test_months_show_only_where_five_people_took_part(city):
+    months = {row["month"]: row for row in city_figures(now=NOW)["by_month"]}
+    assert list(months)[0] == "2025-07" and list(months)[-1] == "2026-06"
+    assert len(months) == 12
+    assert months["2026-05"] == {
+        "month": "2026-05", "suppressed": False,
+        "people": 8,  # bora, bin, chul, dami, jin; lenders lena, leo, jae
+        "bookings_completed": 6, "items_reused": 4, "days_shared": 10,
+        "money_saved": 562_500}
+    # One loan by two people each: nobody may be singled out.
+    assert months["2026-04"] == {"month": "2026-04", **HIDDEN}
+    assert months["2026-01"] == {"month": "2026-01", **HIDDEN}
+    assert months["2026-06"] == {"month": "2026-06", **HIDDEN}  # a cancelled loan only
+
+
+def test_districts_show_only_where_five_people_took_part(city):
+    assert city_figures(now=NOW)["by_district"] == [
+        {"district": "마포구", "suppressed": False,
+         "people": 7,  # bora, bin, chul, dami, oh; lenders lena, leo
+         "bookings_completed": 7, "items_reused": 3, "days_shared": 11,
+         "money_saved": 682_500, "listings": 3},
+        {"district": "종로구", **HIDDEN, "listings": None},
+    ]
+
+
+def test_private_communities_count_in_the_total_only(city):
+    figures = city_figures(now=NOW)
+    assert figures["communities"] == [
+        {"slug": "mapo-library", "name": "Mapo Library", "district": "마포구",
+         "members": 6,  # the pending one is not yet a member
+         "suppressed": False, "people": 5, "bookings_completed": 3, "items_reused": 2,
+         "days_shared": 5, "money_saved": 482_500},
+        # Two members, one loan between them: neither its size nor its loans.
+        {"slug": "tiny", "name": "Tiny Circle", "district": "종로구", "members": None,
+         **HIDDEN},
+    ]
+    assert "Secret Shed" not in repr(figures) and "secret-shed" not in repr(figures)
+
+
+def test_a_fifth_person_reveals_a_district(city):
+    jongno = city.listings["ladder"]
+    for name in ("lena", "leo", "bora"):
+        loan(jongno, city.people[name], at(3), at(4))
+    [_mapo, row] = city_figures(now=NOW)["by_district"]
+    assert row["district"] == "종로구" and not row["suppressed"]
+    assert (row["people"], row["bookings_completed"], row["listings"]) == (5, 4, 1)
+
+
+def test_a_loan_day_is_any_part_of_a_day():
+    assert loan_days(at(1, 10), at(1, 11)) == 1
+    assert loan_days(at(1, 10), at(2, 10)) == 1
+    assert loan_days(at(1, 10), at(2, 11)) == 2
+
+
+def test_an_empty_city_counts_nothing(db):
+    figures = city_figures(now=NOW)
+    assert set(figures["totals"].values()) == {0}
+    assert all(row["suppressed"] for row in figures["by_month"])
+    assert figures["by_district"] == figures["communities"] == []
+
+
+def test_a_fixed_number_of_queries_whatever_the_data(city):
+    with CaptureQueriesContext(connection) as small:
+        city_figures(now=NOW)
+    for n in range(30):
+        loan(city.listings["tent"], city.people["bin"], at(1 + n % 27), at(2 + n % 27))
+    with CaptureQueriesContext(connection) as large:
+        city_figures(now=NOW)
+    assert len(small) == len(large) == FIGURE_QUERIES
