@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("frontend.views.governance")),
     path("", include("frontend.views.media")),
     path("", include("frontend.views.messaging")),
+    path("", include("frontend.views.stats")),
 ]

@@ -57,9 +57,11 @@ def _daphne(database_url: str, mail_dir: Path, **extra_env: str):
     port = free_port()
     log = open(Path(tempfile.gettempdir()) / f"nanum-e2e-server-{port}.log", "w+")
     # Throttles raised: schemathesis (test_api_schemathesis.py) sends
-    # thousands of requests a minute as one person.
+    # thousands of requests a minute as one person. The figures are not
+    # cached: each test's /stats/ counts that test's data.
     env = dict(os.environ, DATABASE_URL=database_url, EMAIL_URL=f"filemail:///{mail_dir}",
-               API_RATE_ANON="100000/minute", API_RATE_USER="100000/minute", **extra_env)
+               API_RATE_ANON="100000/minute", API_RATE_USER="100000/minute",
+               API_RATE_STATS="100000/minute", STATS_CACHE_SECONDS="0", **extra_env)
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
          "marketplace.asgi:application"],

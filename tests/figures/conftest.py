@@ -14,6 +14,7 @@ import pytest
 from accounts.models import Designation, ShareCompany
 from bookings.models import Booking
 from community_rules.models import Community, Membership
+from listings.categories import seed_categories
 from listings.models import Category, Listing
 from tests.conftest import make_person
 from tests.fixtures.bookings import make_listing
@@ -47,6 +48,7 @@ def city(db):
     # Members: these ten; an account closed does not count.
     make_person("gone@example.org", "Gone", is_active=False)
 
+    seed_categories()  # a transactional test starts without them
     camping = Category.objects.get(slug="camping")  # under sports-outdoors
     spaces = Category.objects.get(slug="spaces")
     listings = {

@@ -44,7 +44,7 @@ def test_the_json_in_english_and_korean(api, city):
 
 def test_the_licence_is_a_setting(api, city, settings):
     settings.STATS_LICENCE = "CC-BY-4.0"
-    body = api.get("/api/v1/stats/").json()
+    body = api.get("/api/v1/stats/?lang=en").json()
     assert body["licence"] == {"code": "CC-BY-4.0",
                                "name": "Creative Commons Attribution 4.0 International",
                                "url": "https://creativecommons.org/licenses/by/4.0/"}
@@ -74,7 +74,7 @@ def test_each_csv_matches_the_json(api, city, table):
 
 def test_csv_headers_in_korean(api, city):
     header, rows, notes = read_csv(api.get("/api/v1/stats/by_district.csv?lang=ko"))
-    assert header[0] == "자치구" and header[1] == "목록"
+    assert header[0] == "자치구" and header[1] == "물건"
     assert rows[0][0] == "마포구" and rows[0][1] == "3"
     assert rows[1] == ["종로구"] + [""] * 6  # two people: not shown
     assert notes[1].startswith("이용 허락")

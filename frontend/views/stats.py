@@ -1,0 +1,63 @@
+"""/stats/: the sharing city in numbers, for residents, journalists and
+city staff. The figures are figures.selectors'; the tables figures.tables';
+this page only draws them."""
+
+from datetime import date
+
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from figures.selectors import cached_city_figures
+from figures.tables import TABLES, TOTALS, published, rows
+from frontend import charts
+
+
+def _month_label(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return date_format(date(year, number, 1), "YEAR_MONTH_FORMAT")
+
+
+def _cell(key: str, value):
+    if value is None:
+        return None  # the template says it is not shown
+    if key == "month":
+        return _month_label(value)
+    return f"{value:,}" if isinstance(value, int) else value
+
+
+def _table(name: str, data: dict) -> dict:
+    table = TABLES[name]
+    keys = [key for key, _header in table.columns if not key.endswith(("slug", "field", "kind",
+                                                                       "category", "figure"))]
+    return {
+        "name": name, "title": table.title,
+        "headers": [header for key, header in table.columns if key in keys],
+        "rows": [[_cell(key, row[key]) for key in keys] for row in rows(table, data)],
+    }
+
+
+def stats(request):
+    figures = cached_city_figures()
+    data = published(figures)
+    months = data["by_month"]
+    month_labels = [_month_label(row["month"]) for row in months]
+    short = [row["month"][5:] for row in months]  # 01..12 under the bars
+    districts = [row for row in data["by_district"] if not row["suppressed"]]
+    districts.sort(key=lambda row: -row["bookings_completed"])
+    return render(request, "stats/page.html", {
+        "data": data, "computed_at": timezone.localtime(figures["computed_at"]),
+        "headline": [(key, label, data["totals"][key]) for key, label in TOTALS.items()],
+        "months": list(zip(month_labels, months, strict=True)),
+        "loans_chart": charts.columns(list(zip(short, [r["bookings_completed"] for r in months],
+                                               strict=True))),
+        "saved_chart": charts.columns(list(zip(short, [r["money_saved"] for r in months],
+                                               strict=True))),
+        "district_chart": charts.rows([(r["district"], r["bookings_completed"])
+                                       for r in districts]),
+        "tables": {name: _table(name, data) for name in TABLES},
+    })
+
+
+urlpatterns = [path("stats/", stats, name="stats")]
