@@ -11,6 +11,7 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.services.booking import booking_act, booking_request
 from bookings.services.review import review_create
+from demo.history import seed_history
 from listings.models import Listing
 
 
@@ -106,4 +107,4 @@ def seed_bookings() -> int:
             Booking.objects.filter(pk=booking.pk).update(expires_at=timezone.now())
             expire_unanswered_requests()
         made += 1
-    return made
+    return made + seed_history()

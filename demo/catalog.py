@@ -207,3 +207,36 @@ LISTINGS = [
      "방수 케이스, 헬멧 마운트 포함.", "per_day", 8000, 100000, 1, "강남구", *GANGNAM, [],
      "public"),
 ]
+
+
+# What the things would cost new, in won (listing title: value).
+REPLACEMENT_VALUES = {
+    "임팩트 드라이버": 159_000,
+    "4인용 텐트": 229_000,
+    "Stand mixer (KitchenAid)": 699_000,
+    "그림책 꾸러미 (30권)": 390_000,
+    "Portable projector (1080p)": 459_000,
+    "블루투스 스피커 (JBL)": 189_000,
+    "Road bike, 54 cm frame": 890_000,
+    "보드게임 묶음 (카탄, 티켓 투 라이드)": 148_000,
+    "Mirrorless camera with 35mm lens": 1_690_000,
+    "접이식 테이블과 의자 6개": 210_000,
+    "Party lights (20 m string)": 39_000,
+    "접이식 핸드카트": 45_000,
+    "캠핑 세트 (텐트, 타프, 의자 4개)": 980_000,
+    "Camping stove and cookware": 129_000,
+    "빔프로젝터와 스크린 (행사용)": 1_350_000,
+    "전동 킥보드 (하루 대여)": 790_000,
+    "Cargo bike for shopping": 3_200_000,
+    "어린이 자전거 (16인치)": 169_000,
+    "테니스 라켓 2개와 공": 260_000,
+    "Snowboard with bindings (155 cm)": 620_000,
+    "침낭 2개 (영하 5도)": 178_000,
+    "제습기": 329_000,
+    "Korean BBQ grill plate": 59_000,
+    "액션캠 (고프로 10)": 549_000,
+    "전동 드릴 빌려드려요 (보쉬 18V)": 189_000,
+    "원형톱 (마끼다)": 279_000,
+    "알루미늄 사다리 2m": 89_000,
+    "공구 세트 (드라이버, 렌치, 망치)": 119_000,
+}

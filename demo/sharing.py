@@ -20,7 +20,7 @@ from community_rules.services import (
     membership_approve,
     membership_change,
 )
-from demo.catalog import APARTMENT, LISTINGS, PARENTS, TOOL_LIBRARY
+from demo.catalog import APARTMENT, LISTINGS, PARENTS, REPLACEMENT_VALUES, TOOL_LIBRARY
 from listings.categories import CATEGORY_TREE
 from listings.models import Listing
 from listings.services.listing import listing_create
@@ -179,6 +179,7 @@ def seed_listings(companies, communities) -> int:
             owner_community=owner_community.slug if owner_community else None,
             condition="good" if kind == "item" else "",
             instant_booking=lender_kind != "person",
+            replacement_value=REPLACEMENT_VALUES.get(title),
         )
         listing_photo_add(actor=actor, listing=listing,
                           image=_photo_for(title, category, index))

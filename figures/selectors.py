@@ -3,7 +3,8 @@
 Every figure is a read of what happened, never typed in. What counts:
 
 - a *loan* is a completed booking; it belongs to the month (in Seoul) it
-  started and to the district of the listing;
+  started and to the district of the listing (Seoul's districts however
+  they were typed: "Mapo-gu" is 마포구; figures/districts.py);
 - the *people* of a loan are its borrower and its lender (the listing's
   owner); a member is *active* who borrowed or lent something that changed
   hands (picked up, returned or completed) in the last 90 days;
@@ -34,6 +35,7 @@ from django.utils import timezone
 from accounts.models import Designation, ShareCompany, User
 from bookings.models import Booking
 from community_rules.models import Community, Membership
+from figures.districts import canonical
 from listings.models import Listing
 
 MIN_PEOPLE = 5
@@ -148,14 +150,17 @@ def city_figures(*, now=None) -> dict:
             "community_id").iterator(chunk_size=2000):
         total.add(loan)
         by_month[timezone.localtime(loan["start"]).strftime("%Y-%m")].add(loan)
-        if loan["listing__district"]:
-            by_district[loan["listing__district"]].add(loan)
+        if loan["listing__district"].strip():
+            by_district[canonical(loan["listing__district"])].add(loan)
         if loan["community_id"]:
             by_community[loan["community_id"]].add(loan)
     # 8. listings by district
-    listings_by_district = dict(
-        Listing.objects.filter(status=Listing.Status.ACTIVE)
-        .exclude(district="").values_list("district").annotate(n=Count("pk")).order_by())
+    listings_by_district = defaultdict(int)
+    for name, count in (Listing.objects.filter(status=Listing.Status.ACTIVE)
+                        .exclude(district="").values_list("district")
+                        .annotate(n=Count("pk")).order_by()):
+        if name.strip():
+            listings_by_district[canonical(name)] += count
     # 9. public communities, with their active members
     public = list(
         Community.objects.filter(visibility=Community.Visibility.PUBLIC)
@@ -172,7 +177,8 @@ def city_figures(*, now=None) -> dict:
     community_rows = []
     for community in public:
         row = by_community[community["pk"]].row(
-            slug=community["slug"], name=community["name"], district=community["district"])
+            slug=community["slug"], name=community["name"],
+            district=canonical(community["district"]) if community["district"].strip() else "")
         # A community's size may be told once it is not a handful of people.
         row["members"] = community["members"] if community["members"] >= MIN_PEOPLE else None
         community_rows.append(row)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import DesignationField
+from figures.districts import district_label
 from figures.selectors import MIN_PEOPLE
 from listings.models import Listing
 
@@ -69,7 +70,8 @@ TABLES = {table.name: table for table in [
     Table("by_month", gettext_lazy("Loans by month"), [
         ("month", gettext_lazy("Month")), *_LOANS]),
     Table("by_district", gettext_lazy("Loans by district"), [
-        ("district", gettext_lazy("District")), ("listings", gettext_lazy("Listings")),
+        ("district", gettext_lazy("District code")), ("label", gettext_lazy("District")),
+        ("listings", gettext_lazy("Listings")),
         *_LOANS]),
     Table("communities", gettext_lazy("Public communities"), [
         ("slug", gettext_lazy("Community code")), ("name", gettext_lazy("Community")),
@@ -107,8 +109,10 @@ def published(figures: dict) -> dict:
              for slug, count in figures["listings_by_category"].items()),
             key=lambda row: (-row["listings"], row["category"])),
         "by_month": [dict(row) for row in figures["by_month"]],
-        "by_district": [dict(row) for row in figures["by_district"]],
-        "communities": [dict(row) for row in figures["communities"]],
+        "by_district": [{**row, "label": district_label(row["district"], language)}
+                        for row in figures["by_district"]],
+        "communities": [{**row, "district": district_label(row["district"], language)}
+                        for row in figures["communities"]],
     }
 
 

@@ -29,8 +29,12 @@ def _cell(key: str, value):
 
 def _table(name: str, data: dict) -> dict:
     table = TABLES[name]
-    keys = [key for key, _header in table.columns if not key.endswith(("slug", "field", "kind",
-                                                                       "category", "figure"))]
+    # The codes are for machines (the CSV and JSON keep them); people read
+    # the names.
+    codes = {"slug", "field", "kind", "category", "figure"}
+    if name == "by_district":
+        codes.add("district")
+    keys = [key for key, _header in table.columns if key not in codes]
     return {
         "name": name, "title": table.title,
         "headers": [header for key, header in table.columns if key in keys],
@@ -42,19 +46,17 @@ def stats(request):
     figures = cached_city_figures()
     data = published(figures)
     months = data["by_month"]
-    month_labels = [_month_label(row["month"]) for row in months]
     short = [row["month"][5:] for row in months]  # 01..12 under the bars
     districts = [row for row in data["by_district"] if not row["suppressed"]]
     districts.sort(key=lambda row: -row["bookings_completed"])
     return render(request, "stats/page.html", {
         "data": data, "computed_at": timezone.localtime(figures["computed_at"]),
         "headline": [(key, label, data["totals"][key]) for key, label in TOTALS.items()],
-        "months": list(zip(month_labels, months, strict=True)),
         "loans_chart": charts.columns(list(zip(short, [r["bookings_completed"] for r in months],
                                                strict=True))),
         "saved_chart": charts.columns(list(zip(short, [r["money_saved"] for r in months],
                                                strict=True))),
-        "district_chart": charts.rows([(r["district"], r["bookings_completed"])
+        "district_chart": charts.rows([(r["label"], r["bookings_completed"])
                                        for r in districts]),
         "tables": {name: _table(name, data) for name in TABLES},
     })

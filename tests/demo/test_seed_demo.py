@@ -44,4 +44,19 @@ def test_seed_demo_builds_a_lived_in_city(settings, tmp_path):
     assert statuses >= {"requested", "declined", "expired", "cancelled", "confirmed",
                         "picked_up", "no_show", "returned", "disputed", "completed"}
     call_command("seed_demo")
-    assert Listing.objects.count() == 60 and Booking.objects.count() == 11
+    # the scripted eleven, and a year of completed loans (demo/history.py)
+    assert Listing.objects.count() == 60 and Booking.objects.count() == 11 + 78
+
+
+def test_seed_demo_gives_the_figures_a_year_to_show(settings, tmp_path):
+    from figures.selectors import city_figures
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    figures = city_figures()
+    past_months = figures["by_month"][:-1]  # this month has only just begun
+    assert len(past_months) == 11 and not any(row["suppressed"] for row in past_months)
+    assert past_months[-1]["bookings_completed"] > past_months[0]["bookings_completed"]
+    mapo = next(row for row in figures["by_district"] if row["district"] == "마포구")
+    assert not mapo["suppressed"] and mapo["money_saved"] > 0
+    assert figures["totals"]["share_companies_designated"] == 1

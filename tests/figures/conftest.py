@@ -55,9 +55,10 @@ def city(db):
         # power-tools, under tools
         "drill": make_listing(people["lena"], title="Drill", district="마포구",
                               replacement_value=100_000),
-        "tent": make_listing(people["leo"], title="Tent", district="마포구", category=camping,
+        # Mapo however it is typed: one district
+        "tent": make_listing(people["leo"], title="Tent", district="Mapo-gu", category=camping,
                              replacement_value=300_000),
-        "room": make_listing(people["lena"], title="Room", district="마포구", kind="space",
+        "room": make_listing(people["lena"], title="Room", district=" mapo ", kind="space",
                              category=spaces),
         "ladder": make_listing(people["jae"], title="Ladder", district="종로구",
                                replacement_value=80_000),

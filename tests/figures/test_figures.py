@@ -66,6 +66,7 @@ def test_months_show_only_where_five_people_took_part(city):
 
 
 def test_districts_show_only_where_five_people_took_part(city):
+    # The tent's "Mapo-gu" and the room's "mapo" are 마포구 (figures/districts.py).
     assert city_figures(now=NOW)["by_district"] == [
         {"district": "마포구", "suppressed": False,
          "people": 7,  # bora, bin, chul, dami, oh; lenders lena, leo
@@ -119,3 +120,11 @@ def test_a_fixed_number_of_queries_whatever_the_data(city):
     with CaptureQueriesContext(connection) as large:
         city_figures(now=NOW)
     assert len(small) == len(large) == FIGURE_QUERIES
+
+
+@pytest.mark.parametrize(("typed", "counted"), [
+    ("마포구", "마포구"), ("Mapo-gu", "마포구"), ("mapo", "마포구"), ("서울시 마포구", "마포구"),
+    ("Jung-gu", "중구"), ("중구", "중구"), ("  Gangnam gu ", "강남구"), ("Bundang", "Bundang")])
+def test_seoul_districts_however_typed(typed, counted):
+    from figures.districts import canonical
+    assert canonical(typed) == counted

@@ -74,9 +74,11 @@ def test_each_csv_matches_the_json(api, city, table):
 
 def test_csv_headers_in_korean(api, city):
     header, rows, notes = read_csv(api.get("/api/v1/stats/by_district.csv?lang=ko"))
-    assert header[0] == "자치구" and header[1] == "물건"
-    assert rows[0][0] == "마포구" and rows[0][1] == "3"
-    assert rows[1] == ["종로구"] + [""] * 6  # two people: not shown
+    assert header[:3] == ["자치구 코드", "자치구", "물건"]
+    assert rows[0][:3] == ["마포구", "마포구", "3"]
+    assert rows[1] == ["종로구", "종로구"] + [""] * 6  # two people: not shown
+    _header, english, _notes = read_csv(api.get("/api/v1/stats/by_district.csv?lang=en"))
+    assert english[0][:2] == ["마포구", "Mapo-gu"]
     assert notes[1].startswith("이용 허락")
 
 
