@@ -51,7 +51,7 @@ def _city_staff() -> list[int]:
 
 
 def _told(company: ShareCompany, kind: str, **data) -> None:
-    events.notify(_company_people(company), kind, url=f"/companies/{company.slug}/",
+    events.notify(_company_people(company), kind, url=f"/companies/{company.slug}/designation/",
                   data={"company_name": company.name, **data})
 
 

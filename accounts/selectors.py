@@ -108,7 +108,8 @@ def designation_applications(*, actor, company: ShareCompany | None = None,
         if company is not None:
             raise NotFound()
         return DesignationApplication.objects.none()
-    applications = DesignationApplication.objects.select_related("company", "decided_by")
+    applications = DesignationApplication.objects.select_related("company",
+                                                                 "decided_by__profile")
     if not actor.is_staff:
         staffed = staffed_company_ids(actor)
         if company is not None and company.pk not in staffed:

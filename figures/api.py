@@ -6,7 +6,7 @@ import csv
 import io
 
 from django.http import HttpResponse
-from django.urls import path, re_path
+from django.urls import path
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from figures.selectors import cached_city_figures
 from figures.tables import TABLES, notes, published, rows
+from marketplace.errors import NotFound
 
 LANGUAGE = OpenApiParameter("lang", enum=["ko", "en"],
                             description="Labels and headers in this language.")
@@ -55,7 +56,9 @@ class StatsCsv(StatsView):
                                "mark, headers in the chosen language, then a blank line and "
                                "the source, licence and time of computation.")
     def get(self, request, table: str):
-        chosen = TABLES[table]
+        chosen = TABLES.get(table)
+        if chosen is None:
+            raise NotFound()
         language = _language(request)
         with translation.override(language):
             data = published(cached_city_figures())
@@ -78,6 +81,5 @@ class StatsCsv(StatsView):
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="api-stats"),
-    re_path(rf"^stats/(?P<table>{'|'.join(TABLES)})\.csv$", StatsCsv.as_view(),
-            name="api-stats-csv"),
+    path("stats/<str:table>.csv", StatsCsv.as_view(), name="api-stats-csv"),
 ]

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("frontend.views.browse")),
     path("", include("frontend.views.listings")),
     path("", include("frontend.views.communities")),
+    # Before companies: its companies/<slug>/ pages.
+    path("", include("frontend.views.designations")),
     path("", include("frontend.views.companies")),
     # Before bookings: its bookings/<id>/<action>/ would take pay/, claim/...
     path("", include("frontend.views.payments")),

@@ -53,9 +53,8 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext as _
 
-from accounts.selectors import designated
 from listings.models import Category, Listing
-from listings.selectors import Viewer, visible_listings
+from listings.selectors import Viewer, visible_listings, with_company_designated
 from marketplace.dates import LOCAL, datetime_from_input
 from marketplace.errors import ValidationFailed
 
@@ -314,7 +313,7 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
     if query.verified_company:
         listings = listings.filter(company__verified_at__isnull=False)
     # Each card says whether its company is designated today (the badge).
-    listings = listings.annotate(company_designated=designated(company_field="company_id"))
+    listings = with_company_designated(listings)
     if query.designated:
         listings = listings.filter(company_designated=True)
     if query.free:

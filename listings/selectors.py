@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.selectors import staffed_company_ids
+from accounts.selectors import designated, staffed_company_ids
 from community_rules.policy import moderated_community_ids
 from community_rules.selectors import member_community_ids
 from listings.models import Category, Listing
@@ -106,3 +106,9 @@ def community_shown(*, community, viewer: Viewer) -> bool:
     private community outsiders learn nothing (issue 15)."""
     return community is not None and (
         community.visibility == "public" or community.pk in viewer.community_ids)
+
+
+def with_company_designated(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Each listing knows whether its company is designated today (the
+    badge on cards and in search), in the same query."""
+    return listings.annotate(company_designated=designated(company_field="company_id"))

@@ -106,6 +106,9 @@ MATRIX = {
     "api/v1/designation-applications/<int:application_id>/decide/": row(
         "/api/v1/designation-applications/{designation_request}/decide/",
         POST=({"decision": "refuse", "note": "No"}, "NO HIDE HIDE HIDE ANON")),
+    # Open data: anyone (the table is a name, not an object).
+    "api/v1/stats/<str:table>.csv": row(
+        "/api/v1/stats/by_district.csv", GET="OK OK OK OK OK"),
     "api/v1/company-invitations/<str:token>/": row(
         # The token is the key, sent to one address: others holding it are
         # told to sign in with that address.
@@ -128,6 +131,16 @@ MATRIX = {
         "/companies/{company}/verify/", POST="NO NO NO NO ANON"),
     "companies/<slug:slug>/unverify/": row(
         "/companies/{company}/unverify/", POST="NO NO NO NO ANON"),
+    # A company's designation page: its staff's and the city's (the world's
+    # company has no request waiting: its admin may apply).
+    "companies/<slug:slug>/designation/": row(
+        "/companies/{company}/designation/",
+        GET="OK HIDE HIDE HIDE ANON",
+        POST=({"field": "space"}, "OK HIDE HIDE HIDE ANON")),
+    # City staff alone decide: to everyone else the queue is not there.
+    "staff/designations/<int:application_id>/decide/": row(
+        "/staff/designations/{designation_request}/decide/",
+        POST=({"decision": "refuse", "note": "No"}, "HIDE HIDE HIDE HIDE ANON")),
     "people/<int:user_id>/": row("/people/{party_id}/", GET="OK OK OK OK OK"),
 
     # --- communities (private): members see, moderators act ---

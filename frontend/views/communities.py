@@ -19,7 +19,7 @@ from community_rules.invites import MAX_DAYS, MIN_DAYS
 from community_rules.models import Community, Membership
 from frontend.refusals import refusal_shown
 from listings.models import Listing
-from listings.selectors import Viewer, visible_listings
+from listings.selectors import Viewer, visible_listings, with_company_designated
 from marketplace.dates import LOCAL, datetime_from_input
 from marketplace.errors import Forbidden, ValidationFailed
 
@@ -62,7 +62,7 @@ def community_detail(request, slug: str):
     community = selectors.community_get_with_counts(slug=slug, viewer=request.user)
     membership = selectors.membership_get(community=community, user=request.user)
     shared_here = Listing.communities.through.objects.filter(community=community)
-    listings = (visible_listings(Viewer.of(request.user))
+    listings = (with_company_designated(visible_listings(Viewer.of(request.user)))
                 .filter(Q(pk__in=shared_here.values("listing_id"))
                         | Q(owner_community=community))
                 .filter(status=Listing.Status.ACTIVE)

@@ -14,7 +14,7 @@ from accounts import selectors, services
 from accounts.models import CompanyStaff, User
 from bookings.selectors import rating_summary
 from frontend.refusals import refusal_shown
-from listings.selectors import Viewer, visible_listings
+from listings.selectors import Viewer, visible_listings, with_company_designated
 from marketplace.errors import Forbidden
 
 DIRECTORY_PAGE = 24
@@ -48,7 +48,7 @@ def company_create(request):
 
 def company_detail(request, slug: str):
     company = selectors.company_get(slug=slug)
-    listings = (visible_listings(Viewer.of(request.user))
+    listings = (with_company_designated(visible_listings(Viewer.of(request.user)))
                 .filter(company=company, status="active")
                 .select_related("category", "company")
                 .prefetch_related("photos")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import ShareCompany
+from accounts.selectors import designation_current
 from bookings import pricing
 from bookings.availability import unit_availability
 from bookings.selectors import rating_summary
@@ -32,6 +33,7 @@ from listings.selectors import (
     community_shown,
     listing_get,
     managed_q,
+    with_company_designated,
 )
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
@@ -203,6 +205,7 @@ def listing_detail(request, pk: int):
         "calendar": _calendar(listing),
         "policy": pricing.cancellation_terms(listing.cancellation_policy),
         "rating": rating_summary(listing=listing),
+        "designation": designation_current(listing.company) if listing.company_id else None,
         "approximate": not manages,
         # Others see the stored approximate point, the one search measures from.
         "lat": listing.lat if manages else listing.approx_lat,
@@ -328,7 +331,7 @@ def photo_remove(request, pk: int, photo_id: int):
 @login_required
 def my_listings(request):
     viewer = Viewer.of(request.user)
-    listings = (Listing.objects.filter(managed_q(viewer))
+    listings = (with_company_designated(Listing.objects.filter(managed_q(viewer)))
                 .filter(~Q(status=Listing.Status.ARCHIVED))
                 .select_related("category", "company", "owner__profile")
                 .prefetch_related("photos").order_by("-created_at"))
