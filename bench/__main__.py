@@ -14,7 +14,7 @@ import time
 from tests.harness import ROOT, ensure_tools, postgres_cluster
 
 # In the order they run; later issues add theirs.
-SCENARIOS: list[str] = ["search", "bookings", "payments", "messaging"]
+SCENARIOS: list[str] = ["search", "bookings", "payments", "messaging", "stats"]
 
 
 def main(argv: list[str]) -> int:

@@ -2,6 +2,7 @@
 count as one place in the figures. A district typed some other way (a
 place outside Seoul) counts as typed."""
 
+import functools
 import re
 
 # (official Korean name, English name)
@@ -33,9 +34,10 @@ for korean, english in SEOUL:
     _CANONICAL[_key(english)] = korean
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical(text: str) -> str:
     """The official Korean name of a Seoul district however it was typed;
-    anything else as typed, trimmed."""
+    anything else as typed, trimmed (empty stays empty)."""
     return _CANONICAL.get(_key(text), text.strip())
 
 

@@ -58,12 +58,12 @@ class _Tally:
     days: int = 0
     saved: int = 0
 
-    def add(self, loan: dict) -> None:
-        self.people.update((loan["borrower_id"], loan["listing__owner_id"]))
-        self.listings.add(loan["listing_id"])
+    def add(self, people: tuple, listing_id: int, days: int, saved: int) -> None:
+        self.people.update(people)
+        self.listings.add(listing_id)
         self.bookings += 1
-        self.days += loan_days(loan["start"], loan["end"])
-        self.saved += money_kept(loan)
+        self.days += days
+        self.saved += saved
 
     def row(self, **keys) -> dict:
         """The figures of this row, or none of them if too few people."""
@@ -80,12 +80,15 @@ def loan_days(start, end) -> int:
     return max(1, -(-(end - start) // timedelta(days=1)))
 
 
-def money_kept(loan: dict) -> int:
-    value = loan["listing__replacement_value"]
-    if not value:
-        return 0
-    paid = loan["rental"] + loan["fees"] + loan["late_fee"]
-    return max(0, value - paid)
+def money_kept(replacement_value: int | None, paid: int) -> int:
+    """What borrowing kept in the borrower's pocket: the value new, less
+    what the loan cost them; nothing where no value is declared."""
+    return max(0, replacement_value - paid) if replacement_value else 0
+
+
+def month_of(moment) -> str:
+    """The month, in Seoul, of an aware datetime: 2026-03."""
+    return timezone.localtime(moment).strftime("%Y-%m")
 
 
 def _months(today: date) -> list[str]:
@@ -144,16 +147,22 @@ def city_figures(*, now=None) -> dict:
     months = _months(today)
     total, by_month, by_district, by_community = (
         _Tally(), defaultdict(_Tally), defaultdict(_Tally), defaultdict(_Tally))
-    for loan in Booking.objects.filter(status=Booking.Status.COMPLETED).values(
+    for (start, end, rental, fees, late_fee, borrower_id, listing_id, lender_id, district,
+         value, community_id) in Booking.objects.filter(
+            status=Booking.Status.COMPLETED).values_list(
             "start", "end", "rental", "fees", "late_fee", "borrower_id", "listing_id",
             "listing__owner_id", "listing__district", "listing__replacement_value",
-            "community_id").iterator(chunk_size=2000):
-        total.add(loan)
-        by_month[timezone.localtime(loan["start"]).strftime("%Y-%m")].add(loan)
-        if loan["listing__district"].strip():
-            by_district[canonical(loan["listing__district"])].add(loan)
-        if loan["community_id"]:
-            by_community[loan["community_id"]].add(loan)
+            "community_id").iterator(chunk_size=5000):
+        loan = ((borrower_id, lender_id), listing_id, loan_days(start, end),
+                money_kept(value, rental + fees + late_fee))
+        total.add(*loan)
+        by_month[month_of(start)].add(*loan)
+        if district:
+            place = canonical(district)
+            if place:
+                by_district[place].add(*loan)
+        if community_id:
+            by_community[community_id].add(*loan)
     # 8. listings by district
     listings_by_district = defaultdict(int)
     for name, count in (Listing.objects.filter(status=Listing.Status.ACTIVE)

@@ -4,7 +4,12 @@ this page only draws them."""
 
 from datetime import date
 
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -43,13 +48,24 @@ def _table(name: str, data: dict) -> dict:
 
 
 def stats(request):
+    """The page's body is drawn once per computation and language, and kept
+    as long as the figures are."""
     figures = cached_city_figures()
+    key = f"figures:page:{get_language()}:{figures['computed_at'].isoformat()}"
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("stats/_body.html", _body_context(figures))
+        cache.set(key, body, settings.STATS_CACHE_SECONDS)
+    return render(request, "stats/page.html", {"body": mark_safe(body)})
+
+
+def _body_context(figures: dict) -> dict:
     data = published(figures)
     months = data["by_month"]
     short = [row["month"][5:] for row in months]  # 01..12 under the bars
     districts = [row for row in data["by_district"] if not row["suppressed"]]
     districts.sort(key=lambda row: -row["bookings_completed"])
-    return render(request, "stats/page.html", {
+    return {
         "data": data, "computed_at": timezone.localtime(figures["computed_at"]),
         "headline": [(key, label, data["totals"][key]) for key, label in TOTALS.items()],
         "loans_chart": charts.columns(list(zip(short, [r["bookings_completed"] for r in months],
@@ -59,7 +75,7 @@ def stats(request):
         "district_chart": charts.rows([(r["label"], r["bookings_completed"])
                                        for r in districts]),
         "tables": {name: _table(name, data) for name in TABLES},
-    })
+    }
 
 
 urlpatterns = [path("stats/", stats, name="stats")]

@@ -71,3 +71,13 @@ def test_values_above_narrow_bars_are_short():
     with translation.override("en"):
         assert [short_number(v) for v in (9_999, 562_500, 1_250_000)] == [
             "9,999", "562k", "1.2M"]
+
+
+def test_the_drawn_page_is_kept_per_language(client, city):
+    english = page(client, "en")
+    korean = page(client, "ko")
+    assert "The sharing city in numbers" in english and "숫자로 보는 공유도시" in korean
+    assert "숫자로 보는 공유도시</h1>" not in english
+    def main(html):
+        return html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert main(page(client, "en")) == main(english)
