@@ -8,11 +8,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from figures.selectors import cached_city_figures
 from figures.tables import TABLES, TOTALS, published, rows
