@@ -17,7 +17,9 @@ Every figure is a read of what happened, never typed in. What counts:
 Privacy: a private community counts in the totals only, never by name; a
 row for a district, a month or a community behind fewer than
 MIN_PEOPLE people shows no figures (`suppressed`), so nobody can be
-singled out.
+singled out; nor by subtraction: when the hidden months (or districts)
+together are still behind fewer, the smallest shown one is hidden with
+them (hidden_rows).
 
 `city_figures()` computes them all in a fixed number of queries, whatever
 the data (FIGURE_QUERIES, asserted by the tests); `cached_city_figures()`
@@ -65,14 +67,31 @@ class _Tally:
         self.days += days
         self.saved += saved
 
-    def row(self, **keys) -> dict:
-        """The figures of this row, or none of them if too few people."""
-        if len(self.people) < MIN_PEOPLE:
+    def row(self, *, hidden: bool, **keys) -> dict:
+        """The figures of this row, or none of them (`hidden`)."""
+        if hidden:
             return {**keys, "suppressed": True, "people": None, "bookings_completed": None,
                     "items_reused": None, "days_shared": None, "money_saved": None}
         return {**keys, "suppressed": False, "people": len(self.people),
                 "bookings_completed": self.bookings, "items_reused": len(self.listings),
                 "days_shared": self.days, "money_saved": self.saved}
+
+
+def hidden_rows(tallies: dict) -> set:
+    """The rows of one breakdown (months, districts) that show no figures:
+    those behind fewer than MIN_PEOPLE people; and while the hidden ones
+    together are behind some but fewer (the total less the rows shown
+    would give them away), the smallest shown ones with them."""
+    hidden = {key for key, tally in tallies.items() if len(tally.people) < MIN_PEOPLE}
+    shown = sorted((key for key in tallies if key not in hidden),
+                   key=lambda key: (tallies[key].bookings, len(tallies[key].people), key))
+
+    def behind_hidden() -> int:
+        return len(set().union(*(tallies[key].people for key in hidden)))
+
+    while shown and 0 < behind_hidden() < MIN_PEOPLE:
+        hidden.add(shown.pop(0))
+    return hidden
 
 
 def loan_days(start, end) -> int:
@@ -177,16 +196,22 @@ def city_figures(*, now=None) -> dict:
             memberships__status=Membership.Status.ACTIVE)))
         .values("pk", "slug", "name", "district", "members").order_by("name", "pk"))
 
-    districts = sorted(set(by_district) | set(listings_by_district))
+    hidden_months = hidden_rows({month: by_month[month] for month in months})
+    districts = {name: by_district[name]
+                 for name in sorted(set(by_district) | set(listings_by_district))}
+    hidden_districts = hidden_rows(districts)
     district_rows = []
-    for name in districts:
-        row = by_district[name].row(district=name)
+    for name, tally in districts.items():
+        row = tally.row(hidden=name in hidden_districts, district=name)
         row["listings"] = None if row["suppressed"] else listings_by_district.get(name, 0)
         district_rows.append(row)
     community_rows = []
     for community in public:
-        row = by_community[community["pk"]].row(
-            slug=community["slug"], name=community["name"],
+        tally = by_community[community["pk"]]
+        # Not a breakdown of the total (most loans go through no community):
+        # each community stands alone.
+        row = tally.row(
+            hidden=len(tally.people) < MIN_PEOPLE, slug=community["slug"], name=community["name"],
             district=canonical(community["district"]) if community["district"].strip() else "")
         # A community's size may be told once it is not a handful of people.
         row["members"] = community["members"] if community["members"] >= MIN_PEOPLE else None
@@ -211,7 +236,8 @@ def city_figures(*, now=None) -> dict:
         "listings_by_kind": dict(by_kind),
         "listings_by_category": dict(by_category),
         "category_names": category_names,
-        "by_month": [by_month[month].row(month=month) for month in months],
+        "by_month": [by_month[month].row(hidden=month in hidden_months, month=month)
+                     for month in months],
         "by_district": district_rows,
         "communities": community_rows,
     }

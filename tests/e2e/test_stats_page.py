@@ -13,12 +13,12 @@ from tests.harness import ROOT
 ARTEFACTS = ROOT / "test-results"
 
 
-@pytest.mark.parametrize(("locale", "heading", "loans"), [
-    ("en-US", "The sharing city in numbers", "Loans completed"),
-    ("ko-KR", "숫자로 보는 공유도시", "완료된 대여"),
+@pytest.mark.parametrize(("locale", "heading", "loans", "mapo"), [
+    ("en-US", "The sharing city in numbers", "Loans completed", "Mapo-gu"),
+    ("ko-KR", "숫자로 보는 공유도시", "완료된 대여", "마포구"),
 ])
 def test_headline_and_charts_in_each_language(browser, live_site, transactional_db,
-                                              city, locale, heading, loans):  # noqa: F811
+                                              city, locale, heading, loans, mapo):  # noqa: F811
     context = browser.new_context(base_url=live_site, locale=locale,
                                   viewport={"width": 360, "height": 800})
     try:
@@ -27,15 +27,15 @@ def test_headline_and_charts_in_each_language(browser, live_site, transactional_
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         loans_card = page.get_by_test_id("headline-bookings_completed")
         expect(loans_card).to_contain_text(loans)
-        expect(loans_card.locator("dd")).to_have_text("8")
+        expect(loans_card.locator("dd")).to_have_text("12")
         expect(page.get_by_test_id("headline-money_saved").locator("dd")).to_have_text(
-            "762,500원")
+            "1,262,500원")
         for chart in ("loans", "saved", "districts"):
             svg = page.get_by_test_id(f"chart-{chart}")
             expect(svg).to_be_visible()
             assert svg.bounding_box()["width"] <= 360  # fits the phone
         expect(page.get_by_test_id("chart-loans").locator("rect")).to_have_count(1)  # May
-        expect(page.get_by_test_id("table-by_district")).to_contain_text("마포구")
+        expect(page.get_by_test_id("table-by_district")).to_contain_text(mapo)
         # Nothing wider than the screen: the page reads on a phone.
         wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > 361

@@ -1,8 +1,8 @@
 """A small sharing city whose figures are counted by hand (issue 18).
 
 NOW is 15 June 2026, noon in Seoul. In May, Mapo has six people behind
-its loans and Jongno two; April and January have one loan each, by two
-people. Every
+its loans, Seocho three and Jongno two (together five); February has
+four, April and January two each (together six, with lena in both). Every
 expected number in the tests is worked out in the comments here."""
 
 from dataclasses import dataclass
@@ -44,8 +44,8 @@ def loan(listing, borrower, start, end, *, status="completed", rental=0, fees=0,
 @pytest.fixture
 def city(db):
     people = {name: make_person(f"{name}@example.org", name.title()) for name in (
-        "lena", "leo", "bora", "bin", "chul", "dami", "eun", "jin", "jae", "oh")}
-    # Members: these ten; an account closed does not count.
+        "lena", "leo", "bora", "bin", "chul", "dami", "eun", "jin", "jae", "oh", "sam", "tae", "uri")}
+    # Members: these thirteen; an account closed does not count.
     make_person("gone@example.org", "Gone", is_active=False)
 
     seed_categories()  # a transactional test starts without them
@@ -62,6 +62,9 @@ def city(db):
                              category=spaces),
         "ladder": make_listing(people["jae"], title="Ladder", district="종로구",
                                replacement_value=80_000),
+        "kettle": make_listing(people["sam"], title="Kettle", district="서초구",
+                               category=Category.objects.get(slug="kitchen"),
+                               replacement_value=50_000),
         # not up for sharing: neither counts as a listing
         "paused": make_listing(people["leo"], title="Paused", district="마포구",
                                status=Listing.Status.PAUSED),
@@ -96,6 +99,14 @@ def city(db):
     loan(tent, p["bora"], at(25), at(28), rental=400_000, community=shed)
     # May, Jongno: two people (jin, jae); 1 day, kept 80,000
     loan(ladder, p["jin"], at(30), at(30, 18), community=tiny)
+    # May, Seocho: three people (tae, uri; lender sam); 1 day and 50,000 each
+    kettle = listings["kettle"]
+    loan(kettle, p["tae"], at(6), at(6, 20))
+    loan(kettle, p["uri"], at(8), at(8, 20))
+    # February, Mapo: four people (chul, dami; lenders lena, leo); a day each,
+    # kept 100,000 and 300,000
+    loan(drill, p["chul"], at(3, month=2), at(4, month=2))
+    loan(tent, p["dami"], at(10, month=2), at(11, month=2))
     # April: two people; 1 day, kept 100,000. Started 30 April 23:00 in
     # Seoul (14:00 UTC): an April loan.
     loan(drill, p["bin"], at(30, 23, month=4), at(1, 8))

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from figures.selectors import FIGURE_QUERIES, city_figures, loan_days
+from bookings.models import Booking
 from tests.figures.conftest import NOW, at, loan
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +21,15 @@ def test_the_totals(city):
     assert city_figures(now=NOW)["totals"] == {
         "share_companies_verified": 2,  # hub and bikes; one unverified
         "share_companies_designated": 1,  # hub; bikes' designation ended yesterday
-        "members": 10,  # the closed account is not one
-        "active_members": 9,  # all but oh, whose only loan was in January
+        "members": 13,  # the closed account is not one
+        "active_members": 12,  # all but oh, whose only loan was in January
         "communities": 3,  # the private shed too, in the total
-        "listings": 4,  # not the paused one, nor the one on hold
-        "bookings_completed": 8,
-        "items_reused": 4,  # drill, tent, room, ladder
-        "days_shared": 12,  # May 10, April 1, January 1
-        # 94,000 + 100,000 + 288,500 + 0 + 0 + 80,000 + 100,000 + 100,000
-        "money_saved": 762_500,
+        "listings": 5,  # not the paused one, nor the one on hold
+        "bookings_completed": 12,  # May 8, February 2, April 1, January 1
+        "items_reused": 5,  # drill, tent, room, ladder, kettle
+        "days_shared": 16,  # May 12, February 2, April 1, January 1
+        # May 662,500; February 400,000; April 100,000; January 100,000
+        "money_saved": 1_262_500,
     }
 
 
@@ -44,8 +45,9 @@ def test_companies_by_field_count_designations_valid_today(city):
 
 def test_listings_by_kind_and_top_category(city):
     figures = city_figures(now=NOW)
-    assert figures["listings_by_kind"] == {"item": 3, "space": 1}
-    assert figures["listings_by_category"] == {"tools": 2, "sports-outdoors": 1, "spaces": 1}
+    assert figures["listings_by_kind"] == {"item": 4, "space": 1}
+    assert figures["listings_by_category"] == {"tools": 2, "sports-outdoors": 1, "spaces": 1,
+                                               "kitchen": 1}
     assert figures["category_names"]["sports-outdoors"] == {"en": "Sports and outdoors",
                                                             "ko": "스포츠·아웃도어"}
 
@@ -56,24 +58,45 @@ def test_months_show_only_where_five_people_took_part(city):
     assert len(months) == 12
     assert months["2026-05"] == {
         "month": "2026-05", "suppressed": False,
-        "people": 8,  # bora, bin, chul, dami, jin; lenders lena, leo, jae
-        "bookings_completed": 6, "items_reused": 4, "days_shared": 10,
-        "money_saved": 562_500}
-    # One loan by two people each: nobody may be singled out.
-    assert months["2026-04"] == {"month": "2026-04", **HIDDEN}
-    assert months["2026-01"] == {"month": "2026-01", **HIDDEN}
+        # bora, bin, chul, dami, jin, tae, uri; lenders lena, leo, jae, sam
+        "people": 11,
+        "bookings_completed": 8, "items_reused": 5, "days_shared": 12,
+        "money_saved": 662_500}  # 562,500 and the kettle's 2 x 50,000
+    # Four people in February, two each in April and January: hidden.
+    for month in ("2026-02", "2026-04", "2026-01"):
+        assert months[month] == {"month": month, **HIDDEN}
     assert months["2026-06"] == {"month": "2026-06", **HIDDEN}  # a cancelled loan only
+
+
+def test_a_hidden_month_is_not_given_away_by_subtraction(city):
+    # Without February, the hidden months are behind three people (bin,
+    # lena, oh): the total less May would single them out, so May hides too.
+    Booking.objects.filter(start__lt=at(1, month=3), start__gte=at(1, month=2)).delete()
+    months = {row["month"]: row for row in city_figures(now=NOW)["by_month"]}
+    assert all(row["suppressed"] for row in months.values())
 
 
 def test_districts_show_only_where_five_people_took_part(city):
     # The tent's "Mapo-gu" and the room's "mapo" are 마포구 (figures/districts.py).
+    # Seocho (three people) and Jongno (two) are hidden; together they are
+    # behind five, so Mapo may show.
     assert city_figures(now=NOW)["by_district"] == [
         {"district": "마포구", "suppressed": False,
          "people": 7,  # bora, bin, chul, dami, oh; lenders lena, leo
-         "bookings_completed": 7, "items_reused": 3, "days_shared": 11,
-         "money_saved": 682_500, "listings": 3},
+         "bookings_completed": 9, "items_reused": 3, "days_shared": 13,
+         "money_saved": 1_082_500, "listings": 3},
+        {"district": "서초구", **HIDDEN, "listings": None},
         {"district": "종로구", **HIDDEN, "listings": None},
     ]
+
+
+def test_a_hidden_district_is_not_given_away_by_subtraction(city):
+    # Seocho's loans gone, Jongno's two people would be the total less
+    # Mapo's: Mapo is hidden with it.
+    Booking.objects.filter(listing=city.listings["kettle"]).delete()
+    rows = city_figures(now=NOW)["by_district"]
+    assert [row["district"] for row in rows] == ["마포구", "서초구", "종로구"]
+    assert all(row["suppressed"] for row in rows)
 
 
 def test_private_communities_count_in_the_total_only(city):
@@ -91,12 +114,15 @@ def test_private_communities_count_in_the_total_only(city):
 
 
 def test_a_fifth_person_reveals_a_district(city):
-    jongno = city.listings["ladder"]
     for name in ("lena", "leo", "bora"):
-        loan(jongno, city.people[name], at(3), at(4))
-    [_mapo, row] = city_figures(now=NOW)["by_district"]
-    assert row["district"] == "종로구" and not row["suppressed"]
-    assert (row["people"], row["bookings_completed"], row["listings"]) == (5, 4, 1)
+        loan(city.listings["ladder"], city.people[name], at(3), at(4))
+    for name in ("bora", "bin"):
+        loan(city.listings["kettle"], city.people[name], at(3), at(4))
+    [_mapo, seocho, jongno] = city_figures(now=NOW)["by_district"]
+    assert (seocho["district"], seocho["people"], seocho["bookings_completed"]) == (
+        "서초구", 5, 4)
+    assert (jongno["district"], jongno["people"], jongno["bookings_completed"],
+            jongno["listings"]) == ("종로구", 5, 4, 1)
 
 
 def test_a_loan_day_is_any_part_of_a_day():

@@ -27,8 +27,8 @@ def test_the_json_in_english_and_korean(api, city):
     english = api.get("/api/v1/stats/", HTTP_ACCEPT_LANGUAGE="en").json()
     korean = api.get("/api/v1/stats/?lang=ko", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["totals"] == korean["totals"]
-    assert english["totals"]["bookings_completed"] == 8
-    assert english["totals"]["money_saved"] == 762_500
+    assert english["totals"]["bookings_completed"] == 12
+    assert english["totals"]["money_saved"] == 1_262_500
     assert english["min_people"] == 5 and english["currency"] == "KRW"
     assert {"kind": "space", "label": "Space", "listings": 1} in english["listings_by_kind"]
     assert {"kind": "space", "label": "공간", "listings": 1} in korean["listings_by_kind"]
@@ -76,7 +76,8 @@ def test_csv_headers_in_korean(api, city):
     header, rows, notes = read_csv(api.get("/api/v1/stats/by_district.csv?lang=ko"))
     assert header[:3] == ["자치구 코드", "자치구", "물건"]
     assert rows[0][:3] == ["마포구", "마포구", "3"]
-    assert rows[1] == ["종로구", "종로구"] + [""] * 6  # two people: not shown
+    assert rows[1] == ["서초구", "서초구"] + [""] * 6  # three people: not shown
+    assert rows[2] == ["종로구", "종로구"] + [""] * 6  # two
     _header, english, _notes = read_csv(api.get("/api/v1/stats/by_district.csv?lang=en"))
     assert english[0][:2] == ["마포구", "Mapo-gu"]
     assert notes[1].startswith("이용 허락")
@@ -106,6 +107,6 @@ def test_answered_from_the_cache_without_a_query(api, city):
 
 def test_the_cache_lasts_the_setting(api, city, settings):
     settings.STATS_CACHE_SECONDS = 0  # kept no time at all: each answer computes afresh
-    assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 8
+    assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 12
     loan(city.listings["drill"], city.people["bin"], at(3), at(4))
-    assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 9
+    assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 13

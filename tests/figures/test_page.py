@@ -21,13 +21,13 @@ def test_headline_charts_and_tables_in_english(client, city):
     assert "The sharing city in numbers" in html
     loans = re.search(r'data-testid="headline-bookings_completed"><dt>([^<]+)</dt><dd>([^<]+)<',
                       html)
-    assert loans.groups() == ("Loans completed", "8")
+    assert loans.groups() == ("Loans completed", "12")
     assert 'data-testid="headline-money_saved"><dt>Kept in residents&#x27; pockets (won)</dt>' \
-           '<dd>762,500원' in html
+           '<dd>1,262,500원' in html
     for chart in ("loans", "saved", "districts"):
         assert f'data-testid="chart-{chart}"' in html
-    # May's six loans are drawn; the months behind too few people are not.
-    assert re.search(r'class="chart-value">6</text>', html)
+    # May's eight loans are drawn; the months behind too few people are not.
+    assert re.search(r'class="chart-value">8</text>', html)
     for table in ("by_month", "by_district", "companies_by_field", "listings_by_kind",
                   "listings_by_category", "communities"):
         assert f'data-testid="table-{table}"' in html
@@ -39,7 +39,7 @@ def test_in_korean(client, city):
     html = page(client, "ko")
     assert 'lang="ko"' in html
     assert re.search(r'data-testid="headline-bookings_completed"><dt>[^<]*[가-힣][^<]*</dt>'
-                     r'<dd>8<', html)
+                     r'<dd>12<', html)
     assert "마포구" in html
     assert "/api/v1/stats/by_month.csv?lang=ko" in html
 
