@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from figures.selectors import FIGURE_QUERIES, city_figures, loan_days
 from bookings.models import Booking
+from figures.selectors import FIGURE_QUERIES, city_figures, loan_days
 from tests.figures.conftest import NOW, at, loan
 
 pytestmark = pytest.mark.django_db
