@@ -54,14 +54,24 @@ class ApplicationListQuery(serializers.Serializer):
                                      required=False)
 
 
+class BlankDateField(serializers.DateField):
+    """A date a refusal may leave empty ("" or null, as a whole form sends)."""
+
+    def to_internal_value(self, value):
+        return None if value == "" else super().to_internal_value(value)
+
+
 class DecisionIn(serializers.Serializer):
+    """Approving needs the authority, the number and the period (the service
+    says which is missing); refusing needs only the note."""
+
     decision = serializers.ChoiceField(choices=["approve", "refuse"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
                                  help_text="Required to refuse: the company reads it.")
-    authority = serializers.CharField(required=False, max_length=120)
-    number = serializers.CharField(required=False, max_length=40)
-    starts_on = serializers.DateField(required=False)
-    expires_on = serializers.DateField(required=False)
+    authority = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    starts_on = BlankDateField(required=False, allow_null=True)
+    expires_on = BlankDateField(required=False, allow_null=True)
 
 
 class CompanyDesignations(APIView):

@@ -4,6 +4,7 @@ keeps who made it and when, and the company is told a month before its
 designation ends. Whether a designation is valid is read in
 accounts/selectors.py (designation_current, designated_q)."""
 
+import unicodedata
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -90,8 +91,13 @@ def _checked_period(starts_on, expires_on) -> tuple[date, date]:
     return starts_on, expires_on
 
 
+def _tidy(text) -> str:
+    """One way to write it: Unicode composed (NFC), single spaces."""
+    return " ".join(unicodedata.normalize("NFC", str(text or "")).split())
+
+
 def _checked_words(authority: str, number: str) -> tuple[str, str]:
-    authority, number = (authority or "").strip(), (number or "").strip()
+    authority, number = _tidy(authority), _tidy(number)
     fields = {}
     if not authority:
         fields["authority"] = [_("Name the authority that designates it.")]
@@ -122,12 +128,17 @@ def designation_create(*, actor: User, company: ShareCompany, authority: str, nu
                               field=_checked_field(field), starts_on=starts_on,
                               expires_on=expires_on, designated_by=actor,
                               application=application)
+    number_taken = ValidationFailed(fields={"number": [
+        _("This authority already gave this designation number.")]})
+    # The same number of the same authority however its case is written;
+    # the constraint catches two made at once.
+    if Designation.objects.filter(authority__iexact=authority, number__iexact=number).exists():
+        raise number_taken
     try:
         with transaction.atomic():
             designation.save()
     except IntegrityError:  # one_designation_per_authority_number
-        raise ValidationFailed(fields={"number": [
-            _("This authority already gave this designation number.")]}) from None
+        raise number_taken from None
     _told(company, "designation_granted", authority=authority, number=number,
           expires_on=expires_on.isoformat())
     return designation

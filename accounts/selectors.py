@@ -73,15 +73,20 @@ def company_invitations_pending(company: ShareCompany) -> QuerySet[CompanyInvita
 
 def designated(*, today=None, company_field: str = "pk") -> Exists:
     """Whether a row's company (`company_field`: the company's id) holds a
-    designation valid today, in Seoul: to filter or annotate the directory,
-    the listings and the search's `designated` filter."""
+    designation valid today, in Seoul, and is still verified (a company
+    whose verification is withdrawn shows no badge): to filter or annotate
+    the directory, the listings and the search's `designated` filter."""
     today = today or timezone.localdate()
     return Exists(Designation.objects.filter(company_id=OuterRef(company_field),
+                                             company__verified_at__isnull=False,
                                              starts_on__lte=today, expires_on__gte=today))
 
 
 def designation_current(company: ShareCompany, *, today=None) -> Designation | None:
-    """The designation valid today (the one ending last, if several)."""
+    """The designation valid today (the one ending last, if several), of a
+    company still verified."""
+    if not company.verified:
+        return None
     today = today or timezone.localdate()
     return (Designation.objects.filter(company=company, starts_on__lte=today,
                                        expires_on__gte=today)
@@ -93,6 +98,7 @@ def current_designations(company_ids, *, today=None) -> dict[int, Designation]:
     today = today or timezone.localdate()
     current: dict[int, Designation] = {}
     for designation in (Designation.objects.filter(company_id__in=list(company_ids),
+                                                   company__verified_at__isnull=False,
                                                    starts_on__lte=today, expires_on__gte=today)
                         .order_by("expires_on", "pk")):
         current[designation.company_id] = designation  # the one ending last stays

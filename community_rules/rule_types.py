@@ -172,12 +172,12 @@ def _whole_number(param: Param, value, *, stored: bool) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or (
             not stored and value < param.min):
         _refuse(_("“%(name)s” must be a whole number of at least %(least)s.")
-                % {"name": param.name, "least": param.min})
+                % {"name": param.label, "least": param.min})
     if stored:
         return min(max(value, param.min), param.max)
     if value > param.max:
         _refuse(_("“%(name)s” must be at most %(most)s.")
-                % {"name": param.name, "most": f"{param.max:,}"})
+                % {"name": param.label, "most": f"{param.max:,}"})
     return value
 
 
@@ -187,7 +187,7 @@ def _hhmm(param: Param, value) -> str:
         # with time.fromisoformat, which wants two digits.
         return datetime.strptime(value, "%H:%M").strftime("%H:%M")
     except (TypeError, ValueError):
-        _refuse(_("“%(name)s” must be a time like 09:30.") % {"name": param.name})
+        _refuse(_("“%(name)s” must be a time like 09:30.") % {"name": param.label})
 
 
 def _slugs(param: Param, value, *, stored: bool):
@@ -214,7 +214,8 @@ def _read(rule_type: RuleType, params, *, stored: bool) -> dict:
     _only(params, {param.name for param in rule_type.params})
     cleaned = {}
     for param in rule_type.params:
-        if param.optional and param.name not in params:
+        # An optional setting sent empty (null) is left out.
+        if param.optional and params.get(param.name) is None:
             if param.default is not None:
                 cleaned[param.name] = param.default
             continue
@@ -223,7 +224,7 @@ def _read(rule_type: RuleType, params, *, stored: bool) -> dict:
             cleaned[param.name] = _whole_number(param, value, stored=stored)
         elif param.kind == BOOL:
             if not isinstance(value, bool):
-                _refuse(_("“%(name)s” must be true or false.") % {"name": param.name})
+                _refuse(_("“%(name)s” must be true or false.") % {"name": param.label})
             cleaned[param.name] = value
         elif param.kind == TIME:
             cleaned[param.name] = _hhmm(param, value)

@@ -24,6 +24,17 @@ LANGUAGE = OpenApiParameter("lang", enum=["ko", "en"],
                             description="Labels and headers in this language.")
 
 
+def spreadsheet_safe(value):
+    """A cell as a spreadsheet should read it: empty for a hidden figure,
+    and text that would start a formula (a community named "=HYPERLINK(…)")
+    kept as text with a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class StatsQuery(serializers.Serializer):
     lang = serializers.ChoiceField(["ko", "en"], required=False)
 
@@ -67,8 +78,7 @@ class StatsCsv(StatsView):
             writer = csv.writer(out)
             writer.writerow([str(header) for _key, header in chosen.columns])
             for row in rows(chosen, data):
-                writer.writerow(["" if row[key] is None else row[key]
-                                 for key, _header in chosen.columns])
+                writer.writerow([spreadsheet_safe(row[key]) for key, _header in chosen.columns])
             writer.writerow([])
             for line in notes(data):
                 writer.writerow([line])

@@ -1,9 +1,11 @@
-"""Seoul's 25 districts (자치구), so that "마포구", "Mapo-gu" and "mapo"
-count as one place in the figures. A district typed some other way (a
-place outside Seoul) counts as typed."""
+"""Seoul's 25 districts (자치구), so that "마포구", "Mapo-gu", "서울 마포구"
+and "mapo" count as one place in the figures. Text that names none of
+them (another city, an address, nothing) is no district: the figures
+never publish what someone typed."""
 
 import functools
 import re
+import unicodedata
 
 # (official Korean name, English name)
 SEOUL = [
@@ -18,27 +20,33 @@ SEOUL = [
     ("강동구", "Gangdong-gu"),
 ]
 ENGLISH = dict(SEOUL)
+# Longest first: "서울특별시" before "서울".
+_CITY = ("서울특별시", "서울시", "서울", "seoulsi", "seoulcity", "seoul")
 
 
 def _key(text: str) -> str:
-    text = re.sub(r"[\s\-_.]", "", text.strip().lower())
+    # Full-width letters, odd hyphens and spaces, case: all one.
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^0-9a-z가-힣]", "", text)
+    for city in _CITY:
+        text = text.removeprefix(city).removesuffix(city)
     for ending in ("gu", "구"):
         if text.endswith(ending) and len(text) > len(ending):
             text = text[: -len(ending)]
-    return text.removeprefix("서울시").removeprefix("서울특별시").removeprefix("seoul")
+    return text
 
 
-_CANONICAL = {}
+_DISTRICTS = {}
 for korean, english in SEOUL:
-    _CANONICAL[_key(korean)] = korean
-    _CANONICAL[_key(english)] = korean
+    _DISTRICTS[_key(korean)] = korean
+    _DISTRICTS[_key(english)] = korean
 
 
 @functools.lru_cache(maxsize=4096)
-def canonical(text: str) -> str:
-    """The official Korean name of a Seoul district however it was typed;
-    anything else as typed, trimmed (empty stays empty)."""
-    return _CANONICAL.get(_key(text), text.strip())
+def seoul_district(text: str) -> str | None:
+    """The official Korean name of the Seoul district the text names, or
+    None when it names none."""
+    return _DISTRICTS.get(_key(text or "")) if text else None
 
 
 def district_label(name: str, language: str) -> str:

@@ -3,23 +3,28 @@
 Every figure is a read of what happened, never typed in. What counts:
 
 - a *loan* is a completed booking; it belongs to the month (in Seoul) it
-  started and to the district of the listing (Seoul's districts however
-  they were typed: "Mapo-gu" is 마포구; figures/districts.py);
+  started and to the district of the listing: one of Seoul's 25 however it
+  was typed ("Mapo-gu" is 마포구; figures/districts.py), else none;
 - the *people* of a loan are its borrower and its lender (the listing's
-  owner); a member is *active* who borrowed or lent something that changed
-  hands (picked up, returned or completed) in the last 90 days;
+  owner); a member (an open account) is *active* who borrowed or lent
+  something that changed hands (picked up, returned, disputed after the
+  return, or completed) in the last 90 days;
 - *days of use* count each loan's length in days, a part-day as a day;
 - *money kept in residents' pockets* is, for each loan of a listing that
   declares its replacement value, that value less what the borrower paid
   for the loan (rental, fees and any late fee; the deposit comes back),
   never below nothing.
 
-Privacy: a private community counts in the totals only, never by name; a
-row for a district, a month or a community behind fewer than
-MIN_PEOPLE people shows no figures (`suppressed`), so nobody can be
-singled out; nor by subtraction: when the hidden months (or districts)
-together are still behind fewer, the smallest shown one is hidden with
-them (hidden_rows).
+Privacy: a private community counts in the total of communities only,
+never by name; public ones are listed with their size alone (no loans: a
+community's loans would be its district's less someone's), from
+MIN_PEOPLE members. A month or a district behind fewer than MIN_PEOPLE
+people shows no figures (`suppressed`), so nobody can be singled out; nor
+by subtraction from the totals: the loans that fall in no row (before the
+twelve months, in no Seoul district) count as hidden, and while everything
+hidden is behind some but fewer than MIN_PEOPLE people, the smallest shown
+row is hidden too (hidden_rows). Only Seoul's district names are
+published, never text someone typed.
 
 `city_figures()` computes them all in a fixed number of queries, whatever
 the data (FIGURE_QUERIES, asserted by the tests); `cached_city_figures()`
@@ -37,7 +42,7 @@ from django.utils import timezone
 from accounts.models import Designation, ShareCompany, User
 from bookings.models import Booking
 from community_rules.models import Community, Membership
-from figures.districts import canonical
+from figures.districts import seoul_district
 from listings.models import Listing
 
 MIN_PEOPLE = 5
@@ -46,8 +51,9 @@ MONTHS = 12
 FIGURE_QUERIES = 9
 CACHE_KEY = "figures:city:v1"
 
-# A loan's item changed hands in these states.
-USED = (Booking.Status.PICKED_UP, Booking.Status.RETURNED, Booking.Status.COMPLETED)
+# A loan's item changed hands in these states (a dispute follows a return).
+USED = (Booking.Status.PICKED_UP, Booking.Status.RETURNED, Booking.Status.DISPUTED,
+        Booking.Status.COMPLETED)
 
 
 @dataclass
@@ -77,17 +83,18 @@ class _Tally:
                 "days_shared": self.days, "money_saved": self.saved}
 
 
-def hidden_rows(tallies: dict) -> set:
-    """The rows of one breakdown (months, districts) that show no figures:
-    those behind fewer than MIN_PEOPLE people; and while the hidden ones
-    together are behind some but fewer (the total less the rows shown
-    would give them away), the smallest shown ones with them."""
+def hidden_rows(tallies: dict, outside: _Tally) -> set:
+    """The rows of one breakdown of the totals (months, districts) that show
+    no figures: those behind fewer than MIN_PEOPLE people; and while these
+    and the loans `outside` every row together are behind some but fewer
+    (the totals less the rows shown would give them away), the smallest
+    shown rows with them."""
     hidden = {key for key, tally in tallies.items() if len(tally.people) < MIN_PEOPLE}
     shown = sorted((key for key in tallies if key not in hidden),
                    key=lambda key: (tallies[key].bookings, len(tallies[key].people), key))
 
     def behind_hidden() -> int:
-        return len(set().union(*(tallies[key].people for key in hidden)))
+        return len(outside.people.union(*(tallies[key].people for key in hidden)))
 
     while shown and 0 < behind_hidden() < MIN_PEOPLE:
         hidden.add(shown.pop(0))
@@ -130,18 +137,21 @@ def city_figures(*, now=None) -> dict:
     members = User.objects.filter(is_active=True).count()
     # 2. active members: who borrowed or lent what changed hands lately
     active = set()
-    for borrower, lender in Booking.objects.filter(
+    for borrower, borrower_open, lender, lender_open in Booking.objects.filter(
             status__in=USED, start__lt=now,
             end__gt=now - timedelta(days=ACTIVE_DAYS)).values_list(
-            "borrower_id", "listing__owner_id"):
-        active.update((borrower, lender))
+            "borrower_id", "borrower__is_active", "listing__owner_id",
+            "listing__owner__is_active"):
+        active.update(person for person, is_open in ((borrower, borrower_open),
+                                                    (lender, lender_open)) if is_open)
     # 3. companies verified
     verified = ShareCompany.objects.filter(verified_at__isnull=False).count()
     # 4. companies designated today, by field
     designated_by_field = defaultdict(set)
     designated = set()
     for company_id, field_name in Designation.objects.filter(
-            starts_on__lte=today, expires_on__gte=today).values_list("company_id", "field"):
+            starts_on__lte=today, expires_on__gte=today,
+            company__verified_at__isnull=False).values_list("company_id", "field"):
         designated_by_field[field_name].add(company_id)
         designated.add(company_id)
     # 5. communities, private ones in the total only
@@ -164,60 +174,53 @@ def city_figures(*, now=None) -> dict:
         listings += count
     # 7. loans, the rows every other figure is tallied from
     months = _months(today)
-    total, by_month, by_district, by_community = (
-        _Tally(), defaultdict(_Tally), defaultdict(_Tally), defaultdict(_Tally))
+    total, by_month, by_district = _Tally(), defaultdict(_Tally), defaultdict(_Tally)
+    before_months, in_no_district = _Tally(), _Tally()
+    window = set(months)
     for (start, end, rental, fees, late_fee, borrower_id, listing_id, lender_id, district,
-         value, community_id) in Booking.objects.filter(
-            status=Booking.Status.COMPLETED).values_list(
+         value) in Booking.objects.filter(status=Booking.Status.COMPLETED).values_list(
             "start", "end", "rental", "fees", "late_fee", "borrower_id", "listing_id",
             "listing__owner_id", "listing__district", "listing__replacement_value",
-            "community_id").iterator(chunk_size=5000):
+            ).iterator(chunk_size=5000):
         loan = ((borrower_id, lender_id), listing_id, loan_days(start, end),
                 money_kept(value, rental + fees + late_fee))
         total.add(*loan)
-        by_month[month_of(start)].add(*loan)
-        if district:
-            place = canonical(district)
-            if place:
-                by_district[place].add(*loan)
-        if community_id:
-            by_community[community_id].add(*loan)
+        month = month_of(start)
+        (by_month[month] if month in window else before_months).add(*loan)
+        place = seoul_district(district)
+        (by_district[place] if place else in_no_district).add(*loan)
     # 8. listings by district
     listings_by_district = defaultdict(int)
     for name, count in (Listing.objects.filter(status=Listing.Status.ACTIVE)
                         .exclude(district="").values_list("district")
                         .annotate(n=Count("pk")).order_by()):
-        if name.strip():
-            listings_by_district[canonical(name)] += count
-    # 9. public communities, with their active members
+        place = seoul_district(name)
+        if place:
+            listings_by_district[place] += count
+    # 9. public communities, with their members (open accounts)
     public = list(
         Community.objects.filter(visibility=Community.Visibility.PUBLIC)
         .annotate(members=Count("memberships", filter=Q(
-            memberships__status=Membership.Status.ACTIVE)))
-        .values("pk", "slug", "name", "district", "members").order_by("name", "pk"))
+            memberships__status=Membership.Status.ACTIVE, memberships__user__is_active=True)))
+        .values("slug", "name", "district", "members").order_by("name", "pk"))
 
-    hidden_months = hidden_rows({month: by_month[month] for month in months})
+    hidden_months = hidden_rows({month: by_month[month] for month in months}, before_months)
     districts = {name: by_district[name]
                  for name in sorted(set(by_district) | set(listings_by_district))}
-    hidden_districts = hidden_rows(districts)
+    hidden_districts = hidden_rows(districts, in_no_district)
     district_rows = []
     for name, tally in districts.items():
         row = tally.row(hidden=name in hidden_districts, district=name)
         row["listings"] = None if row["suppressed"] else listings_by_district.get(name, 0)
         district_rows.append(row)
-    community_rows = []
-    for community in public:
-        tally = by_community[community["pk"]]
-        # Not a breakdown of the total (most loans go through no community):
-        # each community stands alone.
-        row = tally.row(
-            hidden=len(tally.people) < MIN_PEOPLE, slug=community["slug"], name=community["name"],
-            district=canonical(community["district"]) if community["district"].strip() else "")
-        # A community's size may be told once it is not a handful of people.
-        row["members"] = community["members"] if community["members"] >= MIN_PEOPLE else None
-        community_rows.append(row)
-    community_rows.sort(key=lambda r: (-(r["bookings_completed"] or 0), -(r["members"] or 0),
-                                       r["name"], r["slug"]))
+    community_rows = [
+        {"slug": community["slug"], "name": community["name"],
+         "district": seoul_district(community["district"]) or "",
+         # A community's size is told once it is not a handful of people.
+         "members": community["members"] if community["members"] >= MIN_PEOPLE else None,
+         "suppressed": community["members"] < MIN_PEOPLE}
+        for community in public]
+    community_rows.sort(key=lambda r: (-(r["members"] or 0), r["name"], r["slug"]))
     return {
         "computed_at": now,
         "totals": {

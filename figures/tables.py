@@ -75,8 +75,7 @@ TABLES = {table.name: table for table in [
         *_LOANS]),
     Table("communities", gettext_lazy("Public communities"), [
         ("slug", gettext_lazy("Community code")), ("name", gettext_lazy("Community")),
-        ("district", gettext_lazy("District")), ("members", gettext_lazy("Members")),
-        *_LOANS]),
+        ("district", gettext_lazy("District")), ("members", gettext_lazy("Members"))]),
 ]}
 
 

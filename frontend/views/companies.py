@@ -58,6 +58,7 @@ def company_detail(request, slug: str):
         "designation": selectors.designation_current(company),
         "is_admin": selectors.is_company_staff(company=company, user=request.user,
                                                admin=True),
+        "on_staff": selectors.is_company_staff(company=company, user=request.user),
     })
 
 

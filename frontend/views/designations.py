@@ -77,17 +77,26 @@ def _city_staff_only(user) -> None:
         raise NotFound()  # the queue does not exist for anyone else
 
 
+def _queue(request, *, refused: tuple[int, DecisionForm] | None = None):
+    """The queue: waiting requests, each with its own form (the refused
+    one as it was typed, its errors beside its fields), then the latest
+    decisions."""
+    waiting = selectors.designation_applications(
+        actor=request.user, status=DesignationApplication.Status.PENDING)
+    decided = (selectors.designation_applications(actor=request.user)
+               .exclude(status=DesignationApplication.Status.PENDING)
+               .order_by("-decided_at", "-pk")[:DECIDED_SHOWN])
+    return render(request, "companies/designation_queue.html", {
+        "pending": [(a, refused[1] if refused and refused[0] == a.pk
+                     else DecisionForm(auto_id=f"id_%s_{a.pk}")) for a in waiting],
+        "decided": decided,
+    })
+
+
 @login_required
 def designation_queue(request):
     _city_staff_only(request.user)
-    applications = list(selectors.designation_applications(actor=request.user))
-    return render(request, "companies/designation_queue.html", {
-        # Each request its own form, its fields' ids its own.
-        "pending": [(a, DecisionForm(auto_id=f"id_%s_{a.pk}")) for a in applications
-                    if a.status == DesignationApplication.Status.PENDING],
-        "decided": [a for a in applications
-                    if a.status != DesignationApplication.Status.PENDING][:DECIDED_SHOWN],
-    })
+    return _queue(request)
 
 
 @login_required
@@ -96,23 +105,26 @@ def designation_decide(request, application_id: int):
     _city_staff_only(request.user)
     application = selectors.designation_application_get(actor=request.user,
                                                         application_id=application_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        for field_errors in form.errors.values():
-            for error in field_errors:
-                messages.error(request, error)
-        return redirect("designation-queue")
-    data = form.cleaned_data
-    with refusal_shown(request):
-        services.designation_decide(
-            actor=request.user, application=application,
-            approve=data["decision"] == "approve", note=data["note"],
-            authority=data["authority"], number=data["number"],
-            starts_on=data["starts_on"], expires_on=data["expires_on"])
-        messages.success(request, (_("%(name)s is designated.") if data["decision"] == "approve"
-                                   else _("The request of %(name)s is refused."))
-                         % {"name": application.company.name})
-    return redirect("designation-queue")
+    form = DecisionForm(request.POST, auto_id=f"id_%s_{application.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        with refusal_shown(request, form=form):
+            services.designation_decide(
+                actor=request.user, application=application,
+                approve=data["decision"] == "approve", note=data["note"],
+                authority=data["authority"], number=data["number"],
+                starts_on=data["starts_on"], expires_on=data["expires_on"])
+            messages.success(request, (_("%(name)s is designated.")
+                                       if data["decision"] == "approve"
+                                       else _("The request of %(name)s is refused."))
+                             % {"name": application.company.name})
+            return redirect("designation-queue")
+    if form.errors:
+        messages.error(request, _("The request of %(name)s is not decided: see below.")
+                       % {"name": application.company.name})
+        for error in form.errors.get("decision", []):  # the buttons have no place for it
+            messages.error(request, error)
+    return _queue(request, refused=(application.pk, form))
 
 
 urlpatterns = [

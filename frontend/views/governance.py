@@ -17,7 +17,7 @@ from frontend.refusals import refusal_shown
 from frontend.rule_forms import params_from, rule_type_forms
 from listings.services.listing import listing_unhide
 from marketplace.dates import LOCAL, datetime_from_input
-from marketplace.errors import NotFound
+from marketplace.errors import NotFound, ValidationFailed
 from moderation import selectors as moderation_selectors
 from moderation import services as moderation
 from moderation.models import Report
@@ -59,6 +59,15 @@ def rule_delete(request, slug: str, rule_id: int):
     return redirect("community-charter", slug=community.slug)
 
 
+def _rule_id(text: str | None) -> int | None:
+    """The rule a change or a removal names, as the form sends it."""
+    if not text:
+        return None
+    if not text.strip().isdigit():
+        raise ValidationFailed(fields={"rule_id": [_("Choose one of the community's rules.")]})
+    return int(text)
+
+
 @login_required
 def proposal_new(request, slug: str):
     community = community_get(slug=slug, viewer=request.user)
@@ -72,7 +81,7 @@ def proposal_new(request, slug: str):
                 actor=request.user, community=community,
                 action=request.POST.get("action", "add"), rule_type=rule_type,
                 params=params_from(request.POST, rule_type),
-                rule_id=int(request.POST["rule_id"]) if request.POST.get("rule_id") else None,
+                rule_id=_rule_id(request.POST.get("rule_id")),
                 closes_at=closes_at, reason=request.POST.get("reason", ""))
             messages.success(request, _("Your proposal is open for votes."))
             return redirect("proposal-detail", proposal_id=proposal.pk)

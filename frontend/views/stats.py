@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
 
 from figures.selectors import cached_city_figures
 from figures.tables import TABLES, TOTALS, published, rows
@@ -47,6 +48,7 @@ def _table(name: str, data: dict) -> dict:
     }
 
 
+@require_safe
 def stats(request):
     """The page's body is drawn once per computation and language, and kept
     as long as the figures are."""

@@ -127,3 +127,44 @@ def test_the_queue_in_korean(client, hub, owner, staff):  # noqa: F811
     client.force_login(staff)
     page = client.get("/staff/designations/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "지정 신청" in page
+
+
+def test_a_refused_decision_keeps_what_was_typed_beside_its_fields(client, hub, owner,  # noqa: F811
+                                                                   staff):
+    client.force_login(owner)
+    client.post(f"/companies/{hub.slug}/designation/", {"field": "goods"}, **EN)
+    application = DesignationApplication.objects.get()
+    client.force_login(staff)
+    response = client.post(f"/staff/designations/{application.pk}/decide/", {
+        "decision": "approve", "authority": "서울특별시 마포구", "number": "MAPO-2026-0042",
+        "starts_on": day(10), "expires_on": day(0)}, **EN)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The request of Seoul Share Hub is not decided: see below." in page
+    assert 'value="서울특별시 마포구"' in page and 'value="MAPO-2026-0042"' in page
+    assert f'value="{day(10)}"' in page
+    assert "A designation ends on or after the day it starts." in page
+    assert not Designation.objects.exists()
+
+
+def test_all_the_companys_staff_and_the_city_find_the_designation_page(client, hub,  # noqa: F811
+                                                                       outsider, staff):
+    link = f'href="/companies/{hub.slug}/designation/"'
+    for person in (outsider, staff):  # on the hub's staff, not an admin; city staff
+        client.force_login(person)
+        assert link in client.get(f"/companies/{hub.slug}/", **EN).content.decode()
+        assert client.get(f"/companies/{hub.slug}/designation/").status_code == 200
+
+
+def test_a_proposal_naming_no_rule_is_refused_not_a_crash(client, member, db):
+    from community_rules.models import Community, Membership
+    parents = Community.objects.create(name="Parents", slug="parents", governance="democratic")
+    Membership.objects.create(community=parents, user=member, status="active")
+    client.force_login(member)
+    response = client.post("/communities/parents/proposals/new/", {
+        "type": "deposit_required", "action": "change", "rule_id": "abc",
+        "params-deposit_required-minimum": "5000", "closes_at": "2030-01-01T10:00"},
+        follow=True, **EN)
+    assert response.status_code == 200
+    assert "Choose one of the community&#x27;s rules." in response.content.decode()
+    assert not parents.proposals.exists()

@@ -252,3 +252,49 @@ def test_direct_designation_over_the_api_is_city_staff_only(api_as, hub, owner, 
     refused = api_as(staff).post(path, {**body, "number": "2026-6", "starts_on": "0001-01-01"},
                                  format="json", **EN)
     assert refused.status_code == 400 and "starts_on" in refused.json()["fields"]
+
+
+def test_a_company_no_longer_verified_shows_no_badge(api, hub, staff, owner):
+    from accounts.services import company_unverify
+    make_listing(owner, company=hub, title="Meeting room")
+    designate(staff, hub)
+    company_unverify(actor=staff, company=hub)
+    hub.refresh_from_db()
+    assert designation_current(hub) is None
+    assert api.get("/api/v1/listings/?designated=true").json()["results"] == []
+    assert api.get(f"/api/v1/companies/{hub.slug}/").json()["designation"] is None
+
+
+def test_a_refusal_may_carry_the_approval_fields_empty(api_as, hub, owner, staff):
+    application = services.designation_apply(actor=owner, company=hub, field="space")
+    response = api_as(staff).post(
+        f"/api/v1/designation-applications/{application.pk}/decide/",
+        {"decision": "refuse", "note": "Not enough", "authority": "", "number": "",
+         "starts_on": "", "expires_on": None}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "refused"
+
+
+@pytest.mark.parametrize("number", ["2026-031", "2026-031 ", "2026-031".upper()])
+@pytest.mark.parametrize("authority", [SMG, SMG.upper(), SMG.replace(" ", "  "),
+                                       " " + SMG])
+def test_one_number_however_it_is_written(hub, staff, authority, number):
+    designate(staff, hub)
+    with pytest.raises(ValidationFailed):
+        services.designation_create(
+            actor=staff, company=hub, authority=authority, number=number, field="goods",
+            starts_on=today(), expires_on=today() + timedelta(days=30))
+    assert Designation.objects.count() == 1
+
+
+def test_a_korean_authority_in_two_unicode_forms_is_one(hub, staff):
+    import unicodedata
+    composed = unicodedata.normalize("NFC", "서울특별시")
+    services.designation_create(actor=staff, company=hub, authority=composed, number="7",
+                                field="space", starts_on=today(),
+                                expires_on=today() + timedelta(days=30))
+    with pytest.raises(ValidationFailed):
+        services.designation_create(actor=staff, company=hub,
+                                    authority=unicodedata.normalize("NFD", composed),
+                                    number="7", field="goods", starts_on=today(),
+                                    expires_on=today() + timedelta(days=30))

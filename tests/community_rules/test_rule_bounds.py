@@ -107,8 +107,9 @@ def test_a_number_beyond_its_bound_is_refused_naming_the_setting(rule_type, sett
     for value in (most + 1, 10**30):
         with pytest.raises(ValidationFailed) as refused:
             clean_rule(rule_type, {**params, setting: value})
+        label = next(p.label for p in REGISTRY[rule_type].params if p.name == setting)
         assert refused.value.extra["fields"]["params"] == [
-            f"“{setting}” must be at most {most:,}."]
+            f"“{label}” must be at most {most:,}."]
     with pytest.raises(ValidationFailed, match="at least"):
         clean_rule(rule_type, {**params, setting: least - 1})
 
@@ -133,7 +134,7 @@ def test_an_absurd_number_through_the_api_is_400_and_nothing_is_stored(api_as, o
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "validation_failed"
-    assert body["fields"]["params"] == ["“days” must be at most 365."]
+    assert body["fields"]["params"] == ["“Days” must be at most 365."]
     assert not Rule.objects.exists() and not RuleSetVersion.objects.exists()
 
 
@@ -145,7 +146,7 @@ def test_an_absurd_number_in_a_proposal_is_400_too(api_as, member):
                                   "params": {"minimum": 10**12}}}, format="json",
         HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json()["fields"]["params"] == ["“minimum” must be at most 100,000,000."]
+    assert response.json()["fields"]["params"] == ["“Minimum deposit (won)” must be at most 100,000,000."]
     assert not parents.proposals.exists()
 
 

@@ -94,7 +94,7 @@ def test_a_number_beyond_its_bound_is_refused_on_the_page_and_nothing_stored(cli
     response = client.post("/communities/library/charter/rules/", {
         "type": "max_loan_duration", "params-max_loan_duration-days": "1" + "0" * 30},
         HTTP_ACCEPT_LANGUAGE="en", follow=True)
-    assert "“days” must be at most 365." in response.content.decode()
+    assert "“Days” must be at most 365." in response.content.decode()
     assert not library.rules.exists()
 
 
@@ -109,7 +109,7 @@ def test_a_proposal_names_categories_and_a_refused_one_keeps_what_was_typed(clie
         "params-max_loan_duration-days": "400", "reason": "Long loans"},
         HTTP_ACCEPT_LANGUAGE="en")
     text = refused.content.decode()
-    assert refused.status_code == 200 and "“days” must be at most 365." in text
+    assert refused.status_code == 200 and "“Days” must be at most 365." in text
     assert '<option value="max_loan_duration" selected>' in text
     assert 'value="400"' in fieldset(text, "max_loan_duration")
     assert not Proposal.objects.exists()

@@ -3,13 +3,18 @@ point 3): the private-community rule, the small-number suppression and an
 expired designation included; a fixed number of queries, whatever the
 data."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking
+from figures.districts import seoul_district
 from figures.selectors import FIGURE_QUERIES, city_figures, loan_days
+from tests.conftest import make_person
 from tests.figures.conftest import NOW, at, loan
+from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -102,15 +107,32 @@ def test_a_hidden_district_is_not_given_away_by_subtraction(city):
 def test_private_communities_count_in_the_total_only(city):
     figures = city_figures(now=NOW)
     assert figures["communities"] == [
+        # The pending one is not yet a member. No loans by community: they
+        # would be the district's less someone's.
         {"slug": "mapo-library", "name": "Mapo Library", "district": "마포구",
-         "members": 6,  # the pending one is not yet a member
-         "suppressed": False, "people": 5, "bookings_completed": 3, "items_reused": 2,
-         "days_shared": 5, "money_saved": 482_500},
-        # Two members, one loan between them: neither its size nor its loans.
+         "members": 6, "suppressed": False},
+        # Two members: not its size.
         {"slug": "tiny", "name": "Tiny Circle", "district": "종로구", "members": None,
-         **HIDDEN},
+         "suppressed": True},
     ]
     assert "Secret Shed" not in repr(figures) and "secret-shed" not in repr(figures)
+
+
+def test_closed_accounts_are_no_members_anywhere(city):
+    bora = city.people["bora"]
+    bora.is_active = False
+    bora.save()
+    figures = city_figures(now=NOW)
+    assert figures["totals"]["members"] == 12
+    assert figures["totals"]["active_members"] == 11
+    assert figures["communities"][0]["members"] == 5
+
+
+def test_a_disputed_loan_changed_hands(city):
+    disputer = make_person("disputer@example.org", "Disputer")
+    loan(city.listings["drill"], disputer, at(10, month=6), at(11, month=6),
+         status="disputed")
+    assert city_figures(now=NOW)["totals"]["active_members"] == 13
 
 
 def test_a_fifth_person_reveals_a_district(city):
@@ -150,7 +172,51 @@ def test_a_fixed_number_of_queries_whatever_the_data(city):
 
 @pytest.mark.parametrize(("typed", "counted"), [
     ("마포구", "마포구"), ("Mapo-gu", "마포구"), ("mapo", "마포구"), ("서울시 마포구", "마포구"),
-    ("Jung-gu", "중구"), ("중구", "중구"), ("  Gangnam gu ", "강남구"), ("Bundang", "Bundang")])
+    ("서울 마포구", "마포구"), ("Seoul-si Mapo-gu", "마포구"), ("Mapo-gu, Seoul", "마포구"),
+    ("Mapo‐gu", "마포구"), ("Ｍａｐｏ－ｇｕ", "마포구"), ("Jung-gu", "중구"), ("중구", "중구"),
+    ("  Gangnam gu ", "강남구"), ("Bundang", None), ("Secret Shed, 12 Wausan-ro B1", None),
+    ("", None), ("   ", None), ("서울", None)])
 def test_seoul_districts_however_typed(typed, counted):
-    from figures.districts import canonical
-    assert canonical(typed) == counted
+    assert seoul_district(typed) == counted
+
+
+# --- nobody singled out by subtraction ---------------------------------------------
+
+
+def two_strangers_loan(city, *, district, start, end, value=77_777, rental=1_234):
+    lender = make_person(f"lender-{district.strip() or 'none'}@example.org", "Lender")
+    borrower = make_person(f"borrower-{district.strip() or 'none'}@example.org", "Borrower")
+    thing = make_listing(lender, title="Stranger's thing", district=district,
+                         replacement_value=value)
+    loan(thing, borrower, start, end, rental=rental)
+
+
+def test_a_loan_in_no_district_is_not_given_away(city):
+    # Seocho and Jongno gone, the hidden rows are behind nobody; a loan
+    # between two strangers on a listing of no district would be the
+    # totals less Mapo: Mapo hides.
+    Booking.objects.filter(listing__in=[city.listings["kettle"], city.listings["ladder"]]
+                           ).delete()
+    two_strangers_loan(city, district="   ", start=at(3), end=at(6))
+    rows = city_figures(now=NOW)["by_district"]
+    assert rows and all(row["suppressed"] for row in rows)
+
+
+def test_a_loan_before_the_twelve_months_is_not_given_away(city):
+    # Only May's loans in the window; a loan two years ago between two
+    # strangers would be the totals less May: May hides.
+    Booking.objects.exclude(start__gte=at(1), start__lt=at(1, month=6)).delete()
+    two_strangers_loan(city, district="마포구", start=at(3, month=5) - timedelta(days=730),
+                       end=at(8, month=5) - timedelta(days=730))
+    months = city_figures(now=NOW)["by_month"]
+    assert all(row["suppressed"] for row in months)
+
+
+def test_what_someone_typed_as_a_district_is_never_published(city):
+    secret = make_listing(city.people["lena"], title="Hidden", visibility="communities",
+                          district="Secret Shed, 12 Wausan-ro B1")
+    secret.communities.add(city.communities["shed"])
+    loan(secret, city.people["bin"], at(4), at(5), community=city.communities["shed"])
+    figures = city_figures(now=NOW)
+    assert "Wausan" not in repr(figures)
+    assert [row["district"] for row in figures["by_district"]] == ["마포구", "서초구", "종로구"]

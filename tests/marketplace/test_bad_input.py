@@ -81,7 +81,7 @@ def test_a_huge_number_inside_a_rule_is_left_to_the_rule_to_name(api_as, owner):
     response = post_json(api_as(owner), "/api/v1/communities/lib/proposals/", {
         "action": "add", "rule": {"type": "max_loan_duration", "params": {"days": HUGE}}})
     assert response.status_code == 400
-    assert response.json()["fields"] == {"params": ["“days” must be at most 365."]}
+    assert response.json()["fields"] == {"params": ["“Days” must be at most 365."]}
 
 
 def test_an_infinite_number_is_a_400_naming_the_field(browser):
