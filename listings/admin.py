@@ -5,7 +5,16 @@ search words, the opening-hours flag) is shown, not edited."""
 
 from django.contrib import admin
 
-from listings.models import Blackout, Category, Listing, ListingPhoto, ListingUnit, OpeningHours
+from listings import vocabulary
+from listings.models import (
+    Blackout,
+    Category,
+    Listing,
+    ListingPhoto,
+    ListingUnit,
+    OpeningHours,
+    SearchTerm,
+)
 
 
 @admin.register(Category)
@@ -14,6 +23,27 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["parent"]
     search_fields = ["slug", "name_en", "name_ko"]
     ordering = ["parent__position", "position", "slug"]
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    """Staff teach search a pair of words (the shipped ones are in
+    listings/vocabulary.csv); searches use it at once."""
+
+    list_display = ["korean", "english"]
+    search_fields = ["korean", "english"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        vocabulary.forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        vocabulary.forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        vocabulary.forget()
 
 
 class UnitInline(admin.TabularInline):

@@ -57,6 +57,25 @@ class Category(models.Model):
         return self.name_ko if (get_language() or "").startswith("ko") else self.name_en
 
 
+class SearchTerm(models.Model):
+    """A word of the search vocabulary added by city staff, beside the
+    shipped ones (listings/vocabulary.csv): a query for either finds the
+    other."""
+
+    korean = models.CharField(_("Korean"), max_length=60)
+    english = models.CharField(_("English"), max_length=60)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        ordering = ["korean", "english"]
+        constraints = [models.UniqueConstraint(fields=["korean", "english"],
+                                               name="one_search_term_per_pair")]
+
+    def __str__(self):
+        return f"{self.korean} / {self.english}"
+
+
 class Listing(models.Model):
     class Kind(models.TextChoices):
         ITEM = "item", _("Item")

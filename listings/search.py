@@ -5,12 +5,16 @@ match against the same tokens, made here in Python:
 
 - every listing keeps `search_tokens`: its words (title, description,
   category names in both languages, district), lowercased; Latin words also
-  without a plural "s"; and for Hangul, every syllable and every pair of
+  without a plural "s"; for Hangul, every syllable and every pair of
   neighbouring syllables, so 드릴 finds 전동드릴 written without a space;
-- a query word in Hangul must have all its syllable pairs among a listing's
-  tokens (one syllable: that syllable); a Latin or digit word must begin
-  some token ("dri" finds "drill"), or, from three letters, appear inside
-  the title ("ject" finds "Projector").
+  and the content morphemes the Korean analyzer finds (listings/korean.py:
+  전동드릴 is 전동 + 드릴, 빌려드려요 holds 빌리);
+- a query word in Hangul matches when the analyzer's morphemes of it are
+  all among a listing's tokens (드릴을 is 드릴, 전동드릴 is 전동 and
+  드릴), or, for words it does not know, when all its syllable pairs are
+  (one syllable: that syllable); a Latin or digit word must begin some
+  token ("dri" finds "drill"), or, from three letters, appear inside the
+  title ("ject" finds "Projector").
 
 PostgreSQL answers with a GIN index over a stored tsvector of the tokens
 (migration 0005) and a pg_trgm index over lower(title) (migration 0003);
@@ -53,6 +57,8 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext as _
 
+from listings import vocabulary
+from listings.korean import content_words
 from listings.models import Category, Listing
 from listings.selectors import Viewer, visible_listings, with_company_designated
 from marketplace.dates import LOCAL, datetime_from_input
@@ -88,6 +94,13 @@ def _tokens_of_word(word: str) -> set[str]:
     return {word, _stem(word)}
 
 
+def _korean_tokens(text: str) -> set[str]:
+    """The analyzer's content morphemes of a text that has Hangul in it."""
+    if not any(_is_hangul(word) for word in _words(text)):
+        return set()
+    return {_stem(word) for word in content_words(unicodedata.normalize("NFC", text))}
+
+
 def search_tokens_for(listing: Listing) -> str:
     """The listing's search tokens, space-separated between spaces."""
     category = listing.category
@@ -99,23 +112,69 @@ def search_tokens_for(listing: Listing) -> str:
     for text in texts:
         for word in _words(text):
             tokens |= _tokens_of_word(word)
+        tokens |= _korean_tokens(text)
     return " " + " ".join(sorted(tokens)) + " "
 
 
 @dataclass(frozen=True)
 class QueryWord:
-    exact: tuple[str, ...]  # tokens that must all be present (Hangul)
-    prefix: str = ""        # a token must start with this (Latin, digits)
+    """One word of a query: it matches a listing when every token of one of
+    its groups is among the listing's tokens (Hangul: the analyzer's
+    morphemes, syllable pairs; a translation), or one of its prefixes
+    begins a token (Latin, digits)."""
+
+    exact: tuple[tuple[str, ...], ...] = ()
+    prefixes: tuple[str, ...] = ()
+
+
+def _syllable_pairs(word: str) -> tuple[str, ...]:
+    grams = [word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]
+    return tuple(dict.fromkeys(grams))
+
+
+# Particles a query word may end with, longest first: 드릴을 is 드릴 to the
+# syllable-pair fallback when the analyzer does not know the word.
+PARTICLES = ("에서", "으로", "하고", "이랑", "까지", "부터", "처럼", "을", "를", "이", "가",
+             "은", "는", "도", "만", "로", "에", "와", "과", "랑", "의")
+
+
+def _without_particle(word: str) -> str:
+    for particle in PARTICLES:
+        if word.endswith(particle) and len(word) > len(particle):
+            return word[: -len(particle)]
+    return word
+
+
+def _translated(key: str, known: dict) -> list[tuple[str, ...]]:
+    """The groups of tokens a word's translations are found by."""
+    groups = []
+    for other in known.get(key, ()):
+        tokens = tuple(dict.fromkeys(_stem(t) for t in _words(other)))
+        if tokens:
+            groups.append(tokens)
+    return groups
 
 
 def _query_words(q: str) -> list[QueryWord]:
     words = []
+    known = vocabulary.translations() if q.strip() else {}
     for word in _words(q):
         if _is_hangul(word):
-            grams = [word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]
-            words.append(QueryWord(exact=tuple(dict.fromkeys(grams))))
+            morphemes = tuple(dict.fromkeys(_stem(m) for m in content_words(word)))
+            groups = [morphemes] if morphemes else []
+            bare = _without_particle(word)
+            for form in dict.fromkeys((word, bare)):
+                groups.append(_syllable_pairs(form))
+                groups += _translated(form, known)
+            words.append(QueryWord(exact=tuple(dict.fromkeys(groups))))
         else:
-            words.append(QueryWord(exact=(), prefix=_stem(word)))
+            stem = _stem(word)
+            key = next((k for k in (word, stem) if k in known), None)
+            if key is None and word.isalpha():
+                key = vocabulary.one_letter_away(word, known)  # drll: drill
+            prefixes = (stem,) if key is None or key == word or key == stem else (stem, key)
+            words.append(QueryWord(exact=tuple(_translated(key, known)) if key else (),
+                                   prefixes=prefixes))
     return words
 
 
@@ -124,9 +183,9 @@ def _tsquery_for(word: QueryWord) -> str:
     def lexeme(token: str) -> str:
         return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
-    if word.exact:
-        return " & ".join(lexeme(token) for token in word.exact)
-    return lexeme(word.prefix) + ":*"
+    return " | ".join(
+        ["(" + " & ".join(lexeme(token) for token in group) + ")" for group in word.exact]
+        + [lexeme(prefix) + ":*" for prefix in word.prefixes])
 
 
 def _text_match(words: list[QueryWord]) -> Q:
@@ -138,14 +197,18 @@ def _text_match(words: list[QueryWord]) -> Q:
             # The stored column of migration 0005, matched as a parameter.
             matched = Q(RawSQL("listings_listing.search_vector @@ to_tsquery('simple', %s)",
                                [_tsquery_for(word)], output_field=BooleanField()))
-        elif word.exact:
-            matched = Q()
-            for token in word.exact:
-                matched &= Q(search_tokens__contains=f" {token} ")
         else:
-            matched = Q(search_tokens__contains=f" {word.prefix}")
-        if word.prefix and len(word.prefix) >= 3:
-            matched |= Q(title_lower__contains=word.prefix)
+            matched = Q(pk__in=[])
+            for group in word.exact:
+                every = Q()
+                for token in group:
+                    every &= Q(search_tokens__contains=f" {token} ")
+                matched |= every
+            for prefix in word.prefixes:
+                matched |= Q(search_tokens__contains=f" {prefix}")
+        for prefix in word.prefixes:
+            if len(prefix) >= 3:
+                matched |= Q(title_lower__contains=prefix)
         condition &= matched
     return condition
 
@@ -338,7 +401,7 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
 
     sort = query.sort or ("relevance" if query.q else "newest")
     if sort == "relevance" and query.q:
-        title_hits = [When(title_lower__contains=w.prefix or w.exact[0], then=Value(1))
+        title_hits = [When(title_lower__contains=(w.prefixes or w.exact[0])[0], then=Value(1))
                       for w in _query_words(query.q)]
         listings = listings.annotate(
             title_match=Case(*title_hits, default=Value(0), output_field=IntegerField())

@@ -1,0 +1,89 @@
+"""Search finds what a Seoul resident types (issue 19, points 1 and 2):
+spacing and particles do not matter (the Korean analyzer, with the
+syllable-pair fallback), and a word finds its other language (the
+vocabulary). Runs on SQLite and on PostgreSQL (make test)."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from listings.models import Listing, SearchTerm
+from listings.search import listing_search, parse_listing_query
+from listings.selectors import Viewer
+from tests.fixtures.bookings import make_listing
+
+pytestmark = pytest.mark.django_db
+
+DRILL = "전동 드릴 빌려드려요"
+
+
+def found(q, viewer=None) -> set[str]:
+    return {listing.title for listing in listing_search(
+        viewer=Viewer.of(viewer), query=parse_listing_query({"q": q}))}
+
+
+@pytest.fixture
+def shelf(owner):
+    return {title: make_listing(owner, title=title) for title in (
+        DRILL, "4인용 텐트", "Family tent for four", "보쉬 전동공구 세트", "Stroller, barely used",
+        "유모차 (휴대용)", "Board games night")}
+
+
+@pytest.mark.parametrize("q", ["전동드릴", "전동 드릴", "드릴을", "드릴이", "드릴", "전동드릴을",
+                               "드릴로", "빌려드려요"])
+def test_spacing_and_particles_do_not_matter(shelf, q):
+    assert DRILL in found(q)
+
+
+def test_each_word_finds_the_other_language(shelf):
+    assert {DRILL} <= found("drill")
+    assert found("tent") >= {"4인용 텐트", "Family tent for four"}
+    assert found("텐트") >= {"4인용 텐트", "Family tent for four"}
+    assert "보쉬 전동공구 세트" in found("Bosch")
+    assert found("유모차를") >= {"Stroller, barely used", "유모차 (휴대용)"}
+    assert "Board games night" in found("보드게임")
+
+
+def test_a_latin_typo_within_one_letter_still_matches(shelf):
+    assert found("tnet") >= {"4인용 텐트", "Family tent for four"}  # two letters swapped
+    assert DRILL in found("drll")
+    assert "Stroller, barely used" in found("stroler")
+    assert found("xqzt") == set()
+
+
+def test_nothing_unrelated_comes_with_it(shelf):
+    assert found("텐트") & {DRILL, "Board games night"} == set()
+    assert found("drill tent") == set()  # every word must match
+
+
+def test_staff_teach_a_new_pair_in_the_admin(admin_client, shelf, owner):
+    make_listing(owner, title="Kick scooter")
+    make_listing(owner, title="씽씽이 빌려요")
+    assert "씽씽이 빌려요" not in found("kick")
+    response = admin_client.post("/admin/listings/searchterm/add/",
+                                 {"korean": "씽씽이", "english": "kick"})
+    assert response.status_code == 302
+    assert SearchTerm.objects.filter(korean="씽씽이").exists()
+    assert "씽씽이 빌려요" in found("kick")
+
+
+NOUNS = ["드릴", "텐트", "유모차", "사다리", "자전거", "의자", "카메라", "스피커", "망치", "침낭",
+         "캠핑", "공구", "청소기", "프로젝터", "책상", "보드게임", "다리미", "카시트", "밥솥"]
+PARTICLES = ["", "을", "를", "이", "가", "은", "는", "도", "으로", "로", "만", "에서", "와", "과"]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nouns=st.lists(st.sampled_from(NOUNS), min_size=1, max_size=3, unique=True),
+       spaced=st.booleans(), pick=st.integers(min_value=0, max_value=2),
+       particle=st.sampled_from(PARTICLES), verb=st.sampled_from(["", " 빌려드려요", " 나눠요"]))
+def test_a_listing_is_found_by_any_of_its_nouns(owner, nouns, spaced, pick, particle, verb):
+    title = (" " if spaced else "").join(nouns) + verb
+    listing = make_listing(owner, title=title)
+    try:
+        noun = nouns[pick % len(nouns)]
+        assert title in found(noun + particle), (title, noun + particle)
+        assert title in found(noun), (title, noun)
+    finally:
+        listing.units.all().delete()
+        Listing.objects.filter(pk=listing.pk).delete()
