@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import designation_current
 from listings.models import MAX_SPAN, MAX_WON, Category, Listing
-from listings.search import listing_search, parse_listing_query
+from listings.search import listing_search, parse_listing_query, search_hints
 from listings.selectors import Viewer, can_manage_listing, community_shown, listing_get
 from listings.services import listing as listing_services
 from listings.services import photo as photo_services
@@ -306,10 +306,14 @@ class ListingCollection(APIView):
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=ListingCardSerializer(many=True))
     def get(self, request):
         viewer = Viewer.of(request.user)
-        listings = listing_search(viewer=viewer, query=parse_listing_query(
-            request.query_params, naive=REFUSE))
-        return paginated(self, request, listings, lambda page: ListingCardSerializer(
-            page, many=True, context={"viewer": viewer}).data)
+        query = parse_listing_query(request.query_params, naive=REFUSE)
+        response = paginated(self, request, listing_search(viewer=viewer, query=query),
+                             lambda page: ListingCardSerializer(
+                                 page, many=True, context={"viewer": viewer}).data)
+        if response.data["count"] == 0:
+            # No dead end: where the listings are, and a looser search.
+            response.data["hints"] = search_hints(viewer=viewer, query=query)
+        return response
 
     @extend_schema(request=ListingIn, responses={201: ListingSerializer})
     def post(self, request):

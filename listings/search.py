@@ -24,7 +24,7 @@ SQLite with LIKE over the same tokens.
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +32,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -356,7 +357,14 @@ def provide_availability(free_between: FreeBetween) -> None:
 def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
     """The active listings the viewer may see that match every filter,
     sorted, with what a card shows loaded in a fixed number of queries."""
-    listings = visible_listings(viewer).filter(status=Listing.Status.ACTIVE)
+    listings = _matching(visible_listings(viewer).filter(status=Listing.Status.ACTIVE),
+                         viewer=viewer, query=query)
+    return _sorted(listings, query)
+
+
+def _matching(listings: QuerySet[Listing], *, viewer: Viewer,
+              query: ListingQuery) -> QuerySet[Listing]:
+    """`listings` narrowed to those that match the query's words and filters."""
     if query.q:
         words = _query_words(query.q)
         if words:
@@ -398,7 +406,10 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
         if _free_between is None:
             raise ImproperlyConfigured("Search by dates needs the bookings app installed.")
         listings = _free_between(listings, query.available_from, query.available_to)
+    return listings
 
+
+def _sorted(listings: QuerySet[Listing], query: ListingQuery) -> QuerySet[Listing]:
     sort = query.sort or ("relevance" if query.q else "newest")
     if sort == "relevance" and query.q:
         title_hits = [When(title_lower__contains=(w.prefixes or w.exact[0])[0], then=Value(1))
@@ -414,6 +425,37 @@ def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
         listings = listings.order_by("-created_at", "-id")
     return listings.select_related("category", "company", "owner__profile").prefetch_related(
         "photos")
+
+
+# --- when nothing is found ---------------------------------------------------
+
+HINT_COMMUNITIES = 5
+
+
+def search_hints(*, viewer: Viewer, query: ListingQuery) -> dict:
+    """Why a search found nothing, and a way on: how many listings match in
+    public communities the viewer could join (counts only: nothing of a
+    private community), how many match once the dates are left out (booked
+    then: their waitlists), and how many with the words alone."""
+    hints: dict = {"in_communities": [], "booked_then": 0, "without_filters": 0}
+    shared_only = Listing.objects.filter(status=Listing.Status.ACTIVE,
+                                         visibility=Listing.Visibility.COMMUNITIES)
+    matching = _matching(shared_only, viewer=viewer, query=query).values("pk")
+    hints["in_communities"] = [
+        {"slug": row["community__slug"], "name": row["community__name"], "count": row["n"]}
+        for row in Listing.communities.through.objects.filter(
+            listing_id__in=matching, community__visibility="public")
+        .exclude(community_id__in=list(viewer.community_ids))
+        .values("community__slug", "community__name")
+        .annotate(n=Count("listing_id", distinct=True))
+        .order_by("-n", "community__name")[:HINT_COMMUNITIES]]
+    if query.available_from is not None:
+        undated = replace(query, available_from=None, available_to=None)
+        hints["booked_then"] = listing_search(viewer=viewer, query=undated).count()
+    words_only = ListingQuery(q=query.q)
+    if query.q and words_only != replace(query, sort=""):
+        hints["without_filters"] = listing_search(viewer=viewer, query=words_only).count()
+    return hints
 
 
 def _cos_deg(degrees: float) -> float:

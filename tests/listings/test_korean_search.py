@@ -87,3 +87,68 @@ def test_a_listing_is_found_by_any_of_its_nouns(owner, nouns, spaced, pick, part
     finally:
         listing.units.all().delete()
         Listing.objects.filter(pk=listing.pk).delete()
+
+
+# --- no dead ends (point 3) ------------------------------------------------------
+
+
+@pytest.fixture
+def circles(owner, db):
+    from community_rules.models import Community, Membership
+    public = Community.objects.create(name="Mapo Tool Library", slug="mapo-library")
+    secret = Community.objects.create(name="Secret Shed", slug="secret-shed",
+                                      visibility="private")
+    for community in (public, secret):
+        Membership.objects.create(community=community, user=owner, role="owner",
+                                  status="active")
+    for n in range(3):
+        make_listing(owner, title=f"전동 드릴 {n}", visibility="communities").communities.add(
+            public)
+    make_listing(owner, title="비밀 드릴", visibility="communities").communities.add(secret)
+    return public, secret
+
+
+def test_nothing_found_says_where_to_join(api, client, circles):
+    body = api.get("/api/v1/listings/?q=드릴", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["count"] == 0
+    assert body["hints"]["in_communities"] == [
+        {"slug": "mapo-library", "name": "Mapo Tool Library", "count": 3}]
+    page = client.get("/listings/?q=드릴", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 listings match in Mapo Tool Library, a community you can join." in page
+    assert 'href="/communities/mapo-library/"' in page
+    assert "Secret" not in page and "secret" not in str(body)
+
+
+def test_a_member_is_not_told_of_what_they_see(api_as, member, circles):
+    from community_rules.models import Membership
+    public, _secret = circles
+    Membership.objects.create(community=public, user=member, status="active")
+    body = api_as(member).get("/api/v1/listings/?q=드릴").json()
+    assert body["count"] == 3 and "hints" not in body
+
+
+def test_nothing_found_with_filters_offers_the_words_alone(api, client, owner):
+    make_listing(owner, title="Tent", pricing="per_day", price=30000)
+    body = api.get("/api/v1/listings/?q=tent&max_price=1000").json()
+    assert body["count"] == 0 and body["hints"]["without_filters"] == 1
+    page = client.get("/listings/?q=tent&max_price=1000", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "1 listing matches the words without the filters." in html
+    assert 'href="?q=tent"' in html
+
+
+def test_nothing_free_then_points_to_the_waitlist(api, client, owner, member):
+    from datetime import timedelta
+
+    from bookings.models import Booking
+    from tests.fixtures.bookings import tomorrow_at
+    tent = make_listing(owner, title="Tent")
+    start = tomorrow_at(10)
+    Booking.objects.create(listing=tent, unit=tent.units.first(), borrower=member,
+                           start=start, end=start + timedelta(days=1), status="confirmed")
+    params = {"q": "tent", "available_from": start.isoformat(),
+              "available_to": (start + timedelta(hours=5)).isoformat()}
+    body = api.get("/api/v1/listings/", params).json()
+    assert body["count"] == 0 and body["hints"]["booked_then"] == 1
+    html = client.get("/listings/", params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 listing matches but is booked then: open it to join its waitlist." in html
