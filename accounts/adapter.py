@@ -2,9 +2,15 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
 from accounts.services import language_remember, profile_ensure
+from marketplace.clients import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        # Behind NANUM_TRUSTED_PROXIES proxies, the client's own address:
+        # login and sign-up limits count each person, not the proxy.
+        return client_ip(request) or super().get_client_ip(request)
+
     def login(self, request, user):
         super().login(request, user)
         language_remember(user=user, language=getattr(request, "LANGUAGE_CODE", ""))

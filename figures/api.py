@@ -13,12 +13,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from figures.selectors import cached_city_figures
 from figures.tables import TABLES, notes, published, rows
 from marketplace.errors import NotFound
+from marketplace.throttles import ScopedRateThrottle
 
 LANGUAGE = OpenApiParameter("lang", enum=["ko", "en"],
                             description="Labels and headers in this language.")

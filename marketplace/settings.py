@@ -274,8 +274,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "marketplace.throttles.AnonRateThrottle",
+        "marketplace.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_RATE_ANON", default="120/minute"),
@@ -413,6 +413,14 @@ STRIPE_CONNECT = env.bool("STRIPE_CONNECT", default=False)
 # An approved booking not paid within this many hours (and at the latest
 # when it starts) lapses and frees its unit.
 NANUM_PAYMENT_WINDOW_HOURS = env.int("NANUM_PAYMENT_WINDOW_HOURS", default=24)
+
+# --- behind proxies -----------------------------------------------------------
+
+# How many proxies stand in front of the app (nginx: 1; a load balancer and
+# nginx: 2). The client's address is then read from X-Forwarded-For for the
+# API throttles and allauth's rate limits (marketplace/clients.py); 0, the
+# default, never reads the header (a client could write anything there).
+NANUM_TRUSTED_PROXIES = env.int("NANUM_TRUSTED_PROXIES", default=0)
 
 # --- sharing-city figures (figures/) ------------------------------------------
 
