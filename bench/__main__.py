@@ -14,7 +14,7 @@ import time
 from tests.harness import ROOT, ensure_tools, postgres_cluster
 
 # In the order they run; later issues add theirs.
-SCENARIOS: list[str] = ["search", "bookings", "payments", "messaging", "stats"]
+SCENARIOS: list[str] = ["search", "bookings", "payments", "messaging", "stats", "http"]
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     if not chosen:
         print("make bench: no scenarios yet")
         return 0
-    ensure_tools()
+    ensure_tools(("wrk",) if "http" in chosen else ())
     failed = 0
     with postgres_cluster(tuned_for_tests=False) as database_url:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PYTEST_VERSION")}

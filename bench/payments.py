@@ -64,20 +64,20 @@ urlpatterns: list = []
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict, warm_path: str):
+def gunicorn(app: str, env: dict, warm_path: str, workers: int = WORKERS):
     """The app under gunicorn; its log (the site logs every gateway call)
     goes to a file, shown only when the run fails."""
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+", prefix="nanum-bench-gunicorn-")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", app, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", app, "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--limit-request-line", "8190", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port)
         url = f"http://127.0.0.1:{port}"
         # Every worker up and its Django loaded before the clock starts.
-        warm = [("{}", "")] * (WORKERS * 25)
+        warm = [("{}", "")] * (workers * 25)
         deliver(f"{url}{warm_path}", warm)
         yield url
     except BaseException:

@@ -3,8 +3,9 @@ its model from the kiwipiepy_model package: nothing is downloaded at run
 time) finds the words inside 전동드릴, 드릴을 and 빌려드려요, so spacing
 and particles do not matter to search (listings/search.py).
 
-The model takes about a second and 100 MB to load: once per process, on the
-first text analysed."""
+The model takes about a second and 100 MB to load, and its first analysis
+two more: once per process, when the server starts (warm_up, from
+marketplace/wsgi.py and asgi.py), or else on the first text analysed."""
 
 import threading
 
@@ -47,3 +48,9 @@ def content_words(text: str) -> list[str]:
         tokens = analyzer.tokenize(text)
     return [token.form.casefold() for token in tokens if token.tag in CONTENT_TAGS
             and token.form.strip()]
+
+
+def warm_up() -> None:
+    """Load the model and make its first analysis now (about 3 s), when a
+    server starts, rather than in someone's first Korean search."""
+    content_words("전동드릴을 빌려요")

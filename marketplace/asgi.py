@@ -64,6 +64,11 @@ application = ProtocolTypeRouter(
     }
 )
 
+# The Korean analyzer loaded before the first request, not in it.
+from listings.korean import warm_up  # noqa: E402
+
+warm_up()
+
 # A socket server lives long and allocates much (every query, every frame):
 # what is loaded at start-up (Django, the apps, the libraries) is kept out
 # of the collector's full passes, which otherwise walk all of it again and

@@ -87,8 +87,10 @@ def _pg_has_extensions(bin_dir: Path) -> bool:
     return (ext / "btree_gist.control").exists() and (ext / "pg_trgm.control").exists()
 
 
-def missing_packages() -> list[str]:
-    missing = []
+def missing_packages(commands: tuple[str, ...] = ()) -> list[str]:
+    """Debian packages to install: the tests' services, and `commands`
+    (a command named as its package, e.g. wrk for `make bench`)."""
+    missing = [command for command in commands if not shutil.which(command)]
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         missing.append("postgresql")
@@ -101,8 +103,8 @@ def missing_packages() -> list[str]:
     return missing
 
 
-def ensure_tools() -> None:
-    missing = missing_packages()
+def ensure_tools(commands: tuple[str, ...] = ()) -> None:
+    missing = missing_packages(commands)
     if not missing:
         return
     command = "apt-get update && apt-get install -y " + " ".join(missing)
@@ -114,7 +116,7 @@ def ensure_tools() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
-    still = missing_packages()
+    still = missing_packages(commands)
     if still:
         raise MissingTool(f"apt-get ran, yet {', '.join(still)} is still missing")
 
