@@ -44,7 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.functions import (
     ASin,
     Cast,
@@ -58,6 +58,7 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext as _
 
+from community_rules.models import Community, Membership
 from listings import vocabulary
 from listings.korean import content_words
 from listings.models import Category, Listing
@@ -65,8 +66,11 @@ from listings.selectors import Viewer, visible_listings, with_company_designated
 from marketplace.dates import LOCAL, datetime_from_input
 from marketplace.errors import ValidationFailed
 
-WORD = re.compile(r"[^\W_]+")
-HANGUL = re.compile(r"^[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+$")
+HANGUL_CHARACTERS = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
+# A word is a run of Hangul or a run of other letters and digits: 18V드릴
+# is 18v and 드릴, 아이폰12 is 아이폰 and 12.
+WORD = re.compile(rf"[{HANGUL_CHARACTERS}]+|[^\W_{HANGUL_CHARACTERS}]+")
+HANGUL = re.compile(rf"^[{HANGUL_CHARACTERS}]+$")
 EARTH_RADIUS_KM = 6371.0
 KINDS = {choice.value for choice in Listing.Kind}
 SORTS = {"relevance", "newest", "distance", "price"}
@@ -76,7 +80,9 @@ DISTANCE_STEP_KM = 0.5
 
 
 def _words(text: str) -> list[str]:
-    return WORD.findall(unicodedata.normalize("NFC", text or "").casefold())
+    # NFKC: full-width letters, circled digits and ² read as plain ones, the
+    # same in Python and in PostgreSQL's parser.
+    return WORD.findall(unicodedata.normalize("NFKC", text or "").casefold())
 
 
 def _is_hangul(word: str) -> bool:
@@ -99,7 +105,8 @@ def _korean_tokens(text: str) -> set[str]:
     """The analyzer's content morphemes of a text that has Hangul in it."""
     if not any(_is_hangul(word) for word in _words(text)):
         return set()
-    return {_stem(word) for word in content_words(unicodedata.normalize("NFC", text))}
+    return {_stem(word) for morpheme in content_words(unicodedata.normalize("NFKC", text))
+            for word in _words(morpheme)}
 
 
 def search_tokens_for(listing: Listing) -> str:
@@ -147,36 +154,78 @@ def _without_particle(word: str) -> str:
 
 
 def _translated(key: str, known: dict) -> list[tuple[str, ...]]:
-    """The groups of tokens a word's translations are found by."""
+    """The groups of tokens a word's translations are found by: an English
+    one by its words, a Korean one by its syllable pairs (found inside
+    compounds too: 빨간씽씽이). A Korean word of one syllable (책, 톱) is
+    inside too many others to stand for a translation."""
     groups = []
     for other in known.get(key, ()):
-        tokens = tuple(dict.fromkeys(_stem(t) for t in _words(other)))
-        if tokens:
-            groups.append(tokens)
+        words = _words(other)
+        if words and all(_is_hangul(word) for word in words):
+            if sum(len(word) for word in words) < 2:
+                continue
+            group = tuple(dict.fromkeys(pair for word in words for pair in _syllable_pairs(word)))
+        else:
+            group = tuple(dict.fromkeys(_stem(word) for word in words))
+        if group:
+            groups.append(group)
     return groups
 
 
-def _query_words(q: str) -> list[QueryWord]:
-    words = []
-    known = vocabulary.translations() if q.strip() else {}
-    for word in _words(q):
-        if _is_hangul(word):
-            morphemes = tuple(dict.fromkeys(_stem(m) for m in content_words(word)))
-            groups = [morphemes] if morphemes else []
-            bare = _without_particle(word)
-            for form in dict.fromkeys((word, bare)):
-                groups.append(_syllable_pairs(form))
-                groups += _translated(form, known)
-            words.append(QueryWord(exact=tuple(dict.fromkeys(groups))))
-        else:
-            stem = _stem(word)
-            key = next((k for k in (word, stem) if k in known), None)
-            if key is None and word.isalpha():
-                key = vocabulary.one_letter_away(word, known)  # drll: drill
-            prefixes = (stem,) if key is None or key == word or key == stem else (stem, key)
-            words.append(QueryWord(exact=tuple(_translated(key, known)) if key else (),
-                                   prefixes=prefixes))
-    return words
+def _hangul_word(word: str, known: dict) -> QueryWord:
+    morphemes = tuple(dict.fromkeys(_stem(m) for m in content_words(word)))
+    groups = [morphemes] if morphemes else []
+    groups.append(_syllable_pairs(word))
+    groups += _translated(word, known)
+    bare = _without_particle(word)
+    if bare != word and len(bare) >= 2:  # 드릴을: 드릴; 요가 is not 요 with a particle
+        groups.append(_syllable_pairs(bare))
+        groups += _translated(bare, known)
+    return QueryWord(exact=tuple(dict.fromkeys(groups)))
+
+
+def _latin_word(word: str, known: dict, *, corrections: bool) -> QueryWord:
+    stem = _stem(word)
+    key = next((k for k in (word, stem) if k in known), None)
+    prefixes = (stem,)
+    if key is None and corrections and word.isalpha():
+        key = vocabulary.one_letter_away(word, known)  # drll: drill
+        if key:
+            prefixes = (stem, key)
+    return QueryWord(exact=tuple(_translated(key, known)) if key else (), prefixes=prefixes)
+
+
+def _phrase(first: str, second: str, known: dict) -> QueryWord | None:
+    """Two words that are one term of the vocabulary (sleeping bag,
+    전동 드릴): found by both words, or by the term's translation."""
+    key = vocabulary.term_key(first + second)
+    if key not in known or _is_hangul(first) != _is_hangul(second):
+        return None
+    if _is_hangul(first):
+        own = tuple(dict.fromkeys((*_syllable_pairs(first), *_syllable_pairs(second))))
+    else:
+        own = (_stem(first), _stem(second))
+    return QueryWord(exact=tuple(dict.fromkeys([own, *_translated(key, known)])))
+
+
+def _query_words(q: str, *, corrections: bool = False) -> list[QueryWord]:
+    """The query's words as they match. With `corrections`, a Latin word one
+    letter off a vocabulary word also reads as it (asked for only when the
+    words as typed find nothing: rent is not a typo for tent)."""
+    words = _words(q)
+    known = vocabulary.translations() if words else {}
+    matched, n = [], 0
+    while n < len(words):
+        phrase = _phrase(words[n], words[n + 1], known) if n + 1 < len(words) else None
+        if phrase is not None:
+            matched.append(phrase)
+            n += 2
+            continue
+        word = words[n]
+        matched.append(_hangul_word(word, known) if _is_hangul(word)
+                       else _latin_word(word, known, corrections=corrections))
+        n += 1
+    return matched
 
 
 def _tsquery_for(word: QueryWord) -> str:
@@ -189,15 +238,29 @@ def _tsquery_for(word: QueryWord) -> str:
         + [lexeme(prefix) + ":*" for prefix in word.prefixes])
 
 
+class _VectorMatches(Expression):
+    """The stored tsvector of migration 0005 (no model field) matches a
+    tsquery, given as a parameter; named through the listing table's alias
+    in this query, so it holds inside a subquery too."""
+
+    output_field = BooleanField()
+
+    def __init__(self, tsquery: str):
+        super().__init__()
+        self.tsquery = tsquery
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.search_vector @@ to_tsquery('simple', %s)", [self.tsquery]
+
+
 def _text_match(words: list[QueryWord]) -> Q:
     """Every query word must match, in the same way on both databases."""
     condition = Q()
     postgres = connection.vendor == "postgresql"
     for word in words:
         if postgres:
-            # The stored column of migration 0005, matched as a parameter.
-            matched = Q(RawSQL("listings_listing.search_vector @@ to_tsquery('simple', %s)",
-                               [_tsquery_for(word)], output_field=BooleanField()))
+            matched = Q(_VectorMatches(_tsquery_for(word)))
         else:
             matched = Q(pk__in=[])
             for group in word.exact:
@@ -262,6 +325,9 @@ def parse_listing_query(params, *, naive: str = LOCAL) -> ListingQuery:
     sort = get("sort") or ""
     if sort and sort not in SORTS:
         errors["sort"] = [_("Sort by relevance, newest, distance or price.")]
+    for name in ("category", "community", "company"):
+        if "\x00" in (get(name) or ""):  # PostgreSQL's text takes no NUL: no such slug
+            errors[name] = [_("Not a known name: use the one in its address.")]
     max_price = None
     if get("max_price") not in (None, ""):
         try:
@@ -368,7 +434,11 @@ def _matching(listings: QuerySet[Listing], *, viewer: Viewer,
     if query.q:
         words = _query_words(query.q)
         if words:
-            listings = listings.annotate(title_lower=Lower("title")).filter(_text_match(words))
+            typed = listings.annotate(title_lower=Lower("title"))
+            listings = typed.filter(_text_match(words))
+            corrected = _query_words(query.q, corrections=True)
+            if corrected != words and not listings.exists():
+                listings = typed.filter(_text_match(corrected))  # drll: drill
     if query.kind:
         listings = listings.filter(kind=query.kind)
     if query.category:
@@ -434,18 +504,26 @@ HINT_COMMUNITIES = 5
 
 def search_hints(*, viewer: Viewer, query: ListingQuery) -> dict:
     """Why a search found nothing, and a way on: how many listings match in
-    public communities the viewer could join (counts only: nothing of a
-    private community), how many match once the dates are left out (booked
-    then: their waitlists), and how many with the words alone."""
+    public communities the viewer could ask to join (counts only: nothing of
+    a private or invite-only community, nor of one they are banned from or
+    waiting for), how many match once the dates are left out (booked then:
+    their waitlists), and how many with the words alone."""
     hints: dict = {"in_communities": [], "booked_then": 0, "without_filters": 0}
     shared_only = Listing.objects.filter(status=Listing.Status.ACTIVE,
                                          visibility=Listing.Visibility.COMMUNITIES)
     matching = _matching(shared_only, viewer=viewer, query=query).values("pk")
+    # Communities one can ask to join: public, open or by approval, and
+    # where the viewer has no membership yet (a member sees its listings;
+    # someone banned or waiting cannot join again).
+    known_to_viewer = (Membership.objects.filter(user_id=viewer.user_id).values("community_id")
+                       if viewer.user_id else Membership.objects.none().values("community_id"))
     hints["in_communities"] = [
         {"slug": row["community__slug"], "name": row["community__name"], "count": row["n"]}
         for row in Listing.communities.through.objects.filter(
-            listing_id__in=matching, community__visibility="public")
-        .exclude(community_id__in=list(viewer.community_ids))
+            listing_id__in=matching, community__visibility=Community.Visibility.PUBLIC,
+            community__join_policy__in=[Community.JoinPolicy.OPEN,
+                                        Community.JoinPolicy.APPROVAL])
+        .exclude(community_id__in=known_to_viewer)
         .values("community__slug", "community__name")
         .annotate(n=Count("listing_id", distinct=True))
         .order_by("-n", "community__name")[:HINT_COMMUNITIES]]

@@ -9,9 +9,11 @@ drill). The shipped Korean words are also taught to the analyzer as nouns
 
 import csv
 import functools
+import unicodedata
 from pathlib import Path
 
 from django.core.cache import cache
+from django.db import transaction
 
 SHIPPED = Path(__file__).with_name("vocabulary.csv")
 CACHE_KEY = "search:vocabulary:v1"
@@ -26,16 +28,16 @@ def shipped_terms() -> tuple[tuple[str, str], ...]:
                      for row in csv.DictReader(file) if row["korean"] and row["english"])
 
 
-def _key(term: str) -> str:
-    """How a one-word query meets a term: no spaces, folded."""
-    return "".join(term.split()).casefold()
+def term_key(term: str) -> str:
+    """How a query meets a term: no spaces, folded, in one Unicode form."""
+    return "".join(unicodedata.normalize("NFKC", term).split()).casefold()
 
 
 def _translations(pairs) -> dict[str, list[str]]:
     translations: dict[str, list[str]] = {}
     for korean, english in pairs:
-        translations.setdefault(_key(korean), []).append(english)
-        translations.setdefault(_key(english), []).append(korean)
+        translations.setdefault(term_key(korean), []).append(english)
+        translations.setdefault(term_key(english), []).append(korean)
     return {key: sorted(set(others)) for key, others in translations.items()}
 
 
@@ -55,7 +57,10 @@ def translations() -> dict[str, list[str]]:
 
 
 def forget() -> None:
-    cache.delete(CACHE_KEY)
+    """Staff changed the vocabulary: searches read it afresh once that
+    change is committed (at once in this process, and in every process
+    sharing the cache: Redis at scale)."""
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
 
 def one_letter_away(word: str, candidates) -> str | None:

@@ -24,6 +24,16 @@ def client_ip(request) -> str:
     if len(forwarded) < proxies:
         return peer
     try:
-        return str(ipaddress.ip_address(forwarded[-proxies].strip("[]")))
+        return str(ipaddress.ip_address(_host(forwarded[-proxies])))
     except ValueError:
         return peer  # a proxy that writes nonsense: count the peer
+
+
+def _host(entry: str) -> str:
+    """The address of an X-Forwarded-For entry, without a port some proxies
+    add: 1.2.3.4:5678, [2001:db8::1]:443."""
+    if entry.startswith("["):
+        return entry[1:].partition("]")[0]
+    if entry.count(":") == 1:
+        return entry.partition(":")[0]
+    return entry

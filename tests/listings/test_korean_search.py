@@ -14,7 +14,7 @@ from tests.fixtures.bookings import make_listing
 
 pytestmark = pytest.mark.django_db
 
-DRILL = "전동 드릴 빌려드려요"
+DRILL = "전동 드릴 빌려드려요 (보쉬 18V)"
 
 
 def found(q, viewer=None) -> set[str]:
@@ -30,7 +30,7 @@ def shelf(owner):
 
 
 @pytest.mark.parametrize("q", ["전동드릴", "전동 드릴", "드릴을", "드릴이", "드릴", "전동드릴을",
-                               "드릴로", "빌려드려요"])
+                               "드릴로", "빌려드려요", "18V드릴", "보쉬드릴", "드릴drill"])
 def test_spacing_and_particles_do_not_matter(shelf, q):
     assert DRILL in found(q)
 
@@ -51,20 +51,51 @@ def test_a_latin_typo_within_one_letter_still_matches(shelf):
     assert found("xqzt") == set()
 
 
-def test_nothing_unrelated_comes_with_it(shelf):
+def test_nothing_unrelated_comes_with_it(shelf, owner):
     assert found("텐트") & {DRILL, "Board games night"} == set()
     assert found("drill tent") == set()  # every word must match
+    # 요가 is not 요 with a particle; rent is a word, not a typo of tent
+    yoga = make_listing(owner, title="요가 매트")
+    assert found("요가") == {yoga.title}
+    make_listing(owner, title="Rent my ladder")
+    assert found("rent") == {"Rent my ladder"}
+    # a one-syllable Korean translation (book: 책) would be inside every 책상
+    make_listing(owner, title="원목 책상")
+    assert "원목 책상" not in found("book")
 
 
-def test_staff_teach_a_new_pair_in_the_admin(admin_client, shelf, owner):
+def test_hangul_joined_to_digits_or_latin_is_found(owner):
+    for title in ("18V드릴", "3인용텐트", "LG노트북", "아이폰12"):
+        make_listing(owner, title=title)
+    assert "18V드릴" in found("드릴") and "18V드릴" in found("drill")
+    assert "3인용텐트" in found("텐트") and "3인용텐트" in found("tent")
+    assert "LG노트북" in found("노트북") and "아이폰12" in found("아이폰")
+
+
+def test_a_term_of_two_words_finds_its_translation(owner):
+    make_listing(owner, title="침낭 빌려드려요")
+    make_listing(owner, title="Sleeping bag, -5°C")
+    assert found("sleeping bag") == {"침낭 빌려드려요", "Sleeping bag, -5°C"}
+    assert "Sleeping bag, -5°C" in found("침낭")
+
+
+def test_full_width_letters_read_as_plain(owner):
+    make_listing(owner, title="Cordless drill")
+    assert "Cordless drill" in found("ｄｒｉｌｌ")
+
+
+def test_staff_teach_a_new_pair_in_the_admin(admin_client, shelf, owner,
+                                            django_capture_on_commit_callbacks):
     make_listing(owner, title="Kick scooter")
     make_listing(owner, title="씽씽이 빌려요")
-    assert "씽씽이 빌려요" not in found("kick")
-    response = admin_client.post("/admin/listings/searchterm/add/",
-                                 {"korean": "씽씽이", "english": "kick"})
+    make_listing(owner, title="빨간씽씽이 나눔")  # inside a compound the analyzer does not know
+    assert "씽씽이 빌려요" not in found("kickscooter")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/listings/searchterm/add/",
+                                     {"korean": "씽씽이", "english": "kickscooter"})
     assert response.status_code == 302
     assert SearchTerm.objects.filter(korean="씽씽이").exists()
-    assert "씽씽이 빌려요" in found("kick")
+    assert found("kickscooter") >= {"씽씽이 빌려요", "빨간씽씽이 나눔"}
 
 
 NOUNS = ["드릴", "텐트", "유모차", "사다리", "자전거", "의자", "카메라", "스피커", "망치", "침낭",
@@ -119,6 +150,23 @@ def test_nothing_found_says_where_to_join(api, client, circles):
     assert "Secret" not in page and "secret" not in str(body)
 
 
+def test_no_hint_of_communities_one_cannot_join(api, api_as, member, owner, db):
+    from community_rules.models import Community, Membership
+    invite = Community.objects.create(name="Invite Club", slug="invite-club",
+                                      join_policy="invite")
+    banned_from = Community.objects.create(name="Open Club", slug="open-club")
+    Membership.objects.create(community=banned_from, user=member, status="banned")
+    for community in (invite, banned_from):
+        Membership.objects.create(community=community, user=owner, role="owner",
+                                  status="active")
+        make_listing(owner, title="Members ladder", visibility="communities").communities.add(
+            community)
+    anonymous = api.get("/api/v1/listings/?q=ladder").json()["hints"]["in_communities"]
+    assert [c["slug"] for c in anonymous] == ["open-club"]  # not the invite-only one
+    hints = api_as(member).get("/api/v1/listings/?q=ladder").json()["hints"]
+    assert hints["in_communities"] == []  # banned there: nothing to join
+
+
 def test_a_member_is_not_told_of_what_they_see(api_as, member, circles):
     from community_rules.models import Membership
     public, _secret = circles
@@ -152,3 +200,9 @@ def test_nothing_free_then_points_to_the_waitlist(api, client, owner, member):
     assert body["count"] == 0 and body["hints"]["booked_then"] == 1
     html = client.get("/listings/", params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 listing matches but is booked then: open it to join its waitlist." in html
+
+
+@pytest.mark.parametrize("name", ["category", "community", "company"])
+def test_a_nul_in_a_filter_is_refused_not_a_crash(api, name):
+    response = api.get(f"/api/v1/listings/?{name}=a%00", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and name in response.json()["fields"]

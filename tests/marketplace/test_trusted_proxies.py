@@ -28,6 +28,9 @@ def request_from(peer, forwarded=None):
     (1, "10.0.0.2", None, "10.0.0.2"),
     (1, "10.0.0.2", "not-an-address", "10.0.0.2"),
     (1, "10.0.0.2", "2001:db8::1", "2001:db8::1"),
+    (1, "10.0.0.2", "203.0.113.9:5678", "203.0.113.9"),  # a proxy that adds the port
+    (1, "10.0.0.2", "[2001:db8::1]:443", "2001:db8::1"),
+    (1, "10.0.0.2", "[2001:db8::1]", "2001:db8::1"),
 ])
 def test_the_client_is_what_the_outermost_trusted_proxy_saw(settings, proxies, peer,
                                                             forwarded, client):
