@@ -30,6 +30,14 @@ def is_company_staff(*, company, user, admin: bool = False) -> bool:
     return links.exists()
 
 
+def company_role(*, company, user) -> str | None:
+    """The person's role on the company's staff (admin, staff), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (CompanyStaff.objects.filter(company=company, user=user)
+            .values_list("role", flat=True).first())
+
+
 def company_list(*, verified: bool | None = None) -> QuerySet[ShareCompany]:
     """The public directory, verified companies first, then by name; each
     with `active_listings`, the count of its active public listings (what

@@ -11,7 +11,7 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.services.booking import booking_act, booking_request
 from bookings.services.review import review_create
-from demo.history import seed_history
+from demo.history import lender_of, seed_history
 from listings.models import Listing
 
 
@@ -22,14 +22,6 @@ def _person(email: str) -> User:
 def _at(days: int, hour: int = 10):
     moment = timezone.localtime() + timedelta(days=days)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-def _lender(listing: Listing) -> User:
-    if listing.company_id:
-        return listing.company.staff_links.first().user
-    if listing.owner_community_id:
-        return listing.owner_community.memberships.filter(role="owner").first().user
-    return listing.owner
 
 
 def _into_the_past(booking: Booking, days_ago: int, length_days: int = 1) -> None:
@@ -72,7 +64,7 @@ def seed_bookings() -> int:
         end = start + (timedelta(days=length) if length else timedelta(hours=2))
         booking = booking_request(actor=borrower, listing_id=listing.pk, start=start, end=end,
                                   community=community, message="데모 예약입니다.")
-        lender = _lender(listing)
+        lender = lender_of(listing)
         for step in steps:
             if step == "reviews":
                 review_create(actor=borrower, booking=booking, rating=5,

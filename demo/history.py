@@ -55,9 +55,13 @@ def _neighbours() -> list[User]:
     return people
 
 
-def _lender(listing: Listing) -> User:
+def lender_of(listing: Listing) -> User:
+    """Who acts as the lender: a company's first staff member, a community's
+    owner, or the person who lists it."""
     if listing.company_id:
         return listing.company.staff_links.first().user
+    if listing.owner_community_id:
+        return listing.owner_community.memberships.filter(role="owner").first().user
     return listing.owner
 
 
@@ -88,7 +92,7 @@ def seed_history() -> int:
             booking = booking_request(actor=borrower, listing_id=listing.pk, start=slot,
                                       end=slot + timedelta(days=days),
                                       message="데모 대여 기록입니다.")
-            lender = _lender(listing)
+            lender = lender_of(listing)
             for step in ("approve", "pickup", "return", "complete"):
                 if step == "approve" and booking.status != "requested":
                     continue  # instant booking

@@ -133,6 +133,9 @@ class QueryWord:
 
     exact: tuple[tuple[str, ...], ...] = ()
     prefixes: tuple[str, ...] = ()
+    # The word read as the vocabulary word one letter off it (drll: drill),
+    # tried only when the words as typed find nothing: rent is not tent.
+    correction: "QueryWord | None" = None
 
 
 def _syllable_pairs(word: str) -> tuple[str, ...]:
@@ -184,15 +187,14 @@ def _hangul_word(word: str, known: dict) -> QueryWord:
     return QueryWord(exact=tuple(dict.fromkeys(groups)))
 
 
-def _latin_word(word: str, known: dict, *, corrections: bool) -> QueryWord:
+def _latin_word(word: str, known: dict) -> QueryWord:
     stem = _stem(word)
     key = next((k for k in (word, stem) if k in known), None)
-    prefixes = (stem,)
-    if key is None and corrections and word.isalpha():
-        key = vocabulary.one_letter_away(word, known)  # drll: drill
-        if key:
-            prefixes = (stem, key)
-    return QueryWord(exact=tuple(_translated(key, known)) if key else (), prefixes=prefixes)
+    if key is not None:
+        return QueryWord(exact=tuple(_translated(key, known)), prefixes=(stem,))
+    near = vocabulary.one_letter_away(word, known) if word.isalpha() else None
+    return QueryWord(prefixes=(stem,), correction=QueryWord(
+        exact=tuple(_translated(near, known)), prefixes=(stem, near)) if near else None)
 
 
 def _phrase(first: str, second: str, known: dict) -> QueryWord | None:
@@ -208,10 +210,8 @@ def _phrase(first: str, second: str, known: dict) -> QueryWord | None:
     return QueryWord(exact=tuple(dict.fromkeys([own, *_translated(key, known)])))
 
 
-def _query_words(q: str, *, corrections: bool = False) -> list[QueryWord]:
-    """The query's words as they match. With `corrections`, a Latin word one
-    letter off a vocabulary word also reads as it (asked for only when the
-    words as typed find nothing: rent is not a typo for tent)."""
+def _query_words(q: str) -> list[QueryWord]:
+    """The query's words as they match, made once per search."""
     words = _words(q)
     known = vocabulary.translations() if words else {}
     matched, n = [], 0
@@ -223,7 +223,7 @@ def _query_words(q: str, *, corrections: bool = False) -> list[QueryWord]:
             continue
         word = words[n]
         matched.append(_hangul_word(word, known) if _is_hangul(word)
-                       else _latin_word(word, known, corrections=corrections))
+                       else _latin_word(word, known))
         n += 1
     return matched
 
@@ -423,22 +423,21 @@ def provide_availability(free_between: FreeBetween) -> None:
 def listing_search(*, viewer: Viewer, query: ListingQuery) -> QuerySet[Listing]:
     """The active listings the viewer may see that match every filter,
     sorted, with what a card shows loaded in a fixed number of queries."""
+    words = _query_words(query.q) if query.q else []
     listings = _matching(visible_listings(viewer).filter(status=Listing.Status.ACTIVE),
-                         viewer=viewer, query=query)
-    return _sorted(listings, query)
+                         viewer=viewer, query=query, words=words)
+    return _sorted(listings, query, words)
 
 
-def _matching(listings: QuerySet[Listing], *, viewer: Viewer,
-              query: ListingQuery) -> QuerySet[Listing]:
+def _matching(listings: QuerySet[Listing], *, viewer: Viewer, query: ListingQuery,
+              words: list[QueryWord]) -> QuerySet[Listing]:
     """`listings` narrowed to those that match the query's words and filters."""
-    if query.q:
-        words = _query_words(query.q)
-        if words:
-            typed = listings.annotate(title_lower=Lower("title"))
-            listings = typed.filter(_text_match(words))
-            corrected = _query_words(query.q, corrections=True)
-            if corrected != words and not listings.exists():
-                listings = typed.filter(_text_match(corrected))  # drll: drill
+    if words:
+        typed = listings.annotate(title_lower=Lower("title"))
+        listings = typed.filter(_text_match(words))
+        if any(word.correction for word in words) and not listings.exists():
+            listings = typed.filter(_text_match(  # drll: drill
+                [word.correction or word for word in words]))
     if query.kind:
         listings = listings.filter(kind=query.kind)
     if query.category:
@@ -479,11 +478,12 @@ def _matching(listings: QuerySet[Listing], *, viewer: Viewer,
     return listings
 
 
-def _sorted(listings: QuerySet[Listing], query: ListingQuery) -> QuerySet[Listing]:
+def _sorted(listings: QuerySet[Listing], query: ListingQuery,
+            words: list[QueryWord]) -> QuerySet[Listing]:
     sort = query.sort or ("relevance" if query.q else "newest")
-    if sort == "relevance" and query.q:
+    if sort == "relevance" and words:
         title_hits = [When(title_lower__contains=(w.prefixes or w.exact[0])[0], then=Value(1))
-                      for w in _query_words(query.q)]
+                      for w in words]
         listings = listings.annotate(
             title_match=Case(*title_hits, default=Value(0), output_field=IntegerField())
         ).order_by("-title_match", "-created_at", "-id")
@@ -511,7 +511,8 @@ def search_hints(*, viewer: Viewer, query: ListingQuery) -> dict:
     hints: dict = {"in_communities": [], "booked_then": 0, "without_filters": 0}
     shared_only = Listing.objects.filter(status=Listing.Status.ACTIVE,
                                          visibility=Listing.Visibility.COMMUNITIES)
-    matching = _matching(shared_only, viewer=viewer, query=query).values("pk")
+    words = _query_words(query.q) if query.q else []
+    matching = _matching(shared_only, viewer=viewer, query=query, words=words).values("pk")
     # Communities one can ask to join: public, open or by approval, and
     # where the viewer has no membership yet (a member sees its listings;
     # someone banned or waiting cannot join again).

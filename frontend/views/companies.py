@@ -48,6 +48,7 @@ def company_create(request):
 
 def company_detail(request, slug: str):
     company = selectors.company_get(slug=slug)
+    role = selectors.company_role(company=company, user=request.user)
     listings = (with_company_designated(visible_listings(Viewer.of(request.user)))
                 .filter(company=company, status="active")
                 .select_related("category", "company")
@@ -56,9 +57,8 @@ def company_detail(request, slug: str):
     return render(request, "companies/detail.html", {
         "company": company, "listings": listings, "rating": rating_summary(company=company),
         "designation": selectors.designation_current(company),
-        "is_admin": selectors.is_company_staff(company=company, user=request.user,
-                                               admin=True),
-        "on_staff": selectors.is_company_staff(company=company, user=request.user),
+        "is_admin": role == CompanyStaff.Role.ADMIN,
+        "on_staff": role is not None,
     })
 
 
