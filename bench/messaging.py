@@ -34,8 +34,12 @@ Then where the time goes: the consumer's per-message work timed in this
 process against the same PostgreSQL and Redis (queries, transaction,
 on-commit pushes), and the re-check.
 
+BENCH_RUNS names the runs to make (e.g. "redis,bare redis"); BENCH_SLOWEST=1
+lists each step's 25 slowest messages by when they were sent.
+
 Per step: messages per second (sent, fully delivered), deliveries per
-second, latency p50/p99 (overall and per 5 s window), the daphne
+second, latency p50/p99 (overall, of each message's first delivery, and per
+5 s window), the daphne
 processes' CPU; the site's latency as a ratio to the baseline's. Exits
 non-zero when a socket cannot connect, a message is refused, or a delivery
 is still missing 10 s after the step.
@@ -227,6 +231,7 @@ class Run:
         self.cookie_name, self.seconds = cookie_name, seconds
         self.sent: dict[str, tuple[float, int, int]] = {}  # key: (at, conversation, socket)
         self.latencies: list[tuple[float, float]] = []  # (sent at, latency s)
+        self.first: dict[str, float] = {}  # key: latency of its first delivery
         self.received: dict[str, int] = {}
         self.errors: dict[str, int] = {}
         self.closed = 0
@@ -250,6 +255,7 @@ class Run:
                     continue
                 if sent[2] != index:
                     self.latencies.append((sent[0], now - sent[0]))
+                    self.first.setdefault(key, now - sent[0])
                     self.received[key] = self.received.get(key, 0) + 1
             elif event.get("type") == "error":
                 code = event.get("code", "?")
@@ -327,6 +333,7 @@ class Run:
     async def _step(self, overall, rate, wss, by_conversation, rng):
         self.sent.clear()
         self.latencies.clear()
+        self.first.clear()
         self.received.clear()
         self.errors.clear()
         self.lag.clear()
@@ -368,6 +375,18 @@ class Run:
               f"{missing} missing; errors {self.errors or 'none'}")
         print(f"  delivery latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms; "
               f"client loop lag p99 {lag99:.1f} ms; load average {os.getloadavg()[0]:.2f}")
+        firsts = sorted(self.first.values())
+        if firsts:  # the sender's side (its process's work, the layer) against the spread
+            print(f"  first delivery of each message p50 "
+                  f"{statistics.median(firsts) * 1000:.1f} ms, p99 "
+                  f"{firsts[max(0, int(len(firsts) * 0.99) - 1)] * 1000:.1f} ms")
+        if os.environ.get("BENCH_SLOWEST"):
+            worst = sorted(self.first.items(), key=lambda kv: -kv[1])[:25]
+            for key, latency in sorted(worst, key=lambda kv: self.sent[kv[0]][0]):
+                at, conversation, index = self.sent[key]
+                print(f"    slow: sent at {at - started:6.2f} s, first delivery "
+                      f"{latency * 1000:6.1f} ms, conversation {conversation}, daphne on port "
+                      f"{self._port(self.sockets[index][2])}")
         windows: dict[int, list[float]] = {}
         for at, lat in self.latencies:
             windows.setdefault(int((at - started) // WINDOW), []).append(lat)
@@ -503,6 +522,9 @@ def main():
                  "bench.messaging:bare_application", BARE_SECONDS),
                 ("bare memory", "baseline: bare relay, in-memory layer, 1 process", 1,
                  env_memory, "bench.messaging:bare_application", BARE_SECONDS)]
+        chosen = os.environ.get("BENCH_RUNS")  # e.g. "redis,bare redis": only those
+        if chosen:
+            runs = [run for run in runs if run[0] in chosen.split(",")]
         results = {}
         for key, title, count, env, app, seconds in runs:
             with daphnes(count, env, app) as servers:
@@ -511,6 +533,8 @@ def main():
 
     print()
     for layer in ("redis", "memory"):
+        if layer not in results or f"bare {layer}" not in results:
+            continue
         for rate, site, bare in zip(RATES, results[layer], results[f"bare {layer}"], strict=True):
             verdict = "meets" if site["p99"] < TARGET_P99_MS else "MISSES"
             print(f"{layer:>6} at {rate:3.0f}/s: {site['rate']:5.1f} messages/s fully delivered, "

@@ -56,8 +56,12 @@ def conversation_now(conversation_id: int) -> Conversation:
     that checks the person's part in it itself: a socket loads its
     conversation once, and who answers for the listing (its company, its
     community) or its title may have changed since, or the conversation be
-    gone (NotFound). One query."""
+    gone (NotFound). One query, of the listing only what says who answers
+    for it and its title (a message's notice names it)."""
     conversation = (Conversation.objects.select_related("listing")
+                    .only("listing_id", "borrower_id", "booking_id", "created_at",
+                          "last_message_at", "listing__title", "listing__owner_id",
+                          "listing__company_id", "listing__owner_community_id")
                     .filter(pk=conversation_id).order_by().first())
     if conversation is None:
         raise NotFound()

@@ -169,21 +169,7 @@ def _checked_text(text) -> str:
 def _count_against_rate_limit(actor) -> None:
     """Atomic in the cache (Redis at scale): every process counts the same
     window."""
-    key = f"messaging:sent:{actor.pk}"
-    sent = 1
-    for _attempt in range(3):
-        try:  # one call while a window is open
-            sent = cache.incr(key)
-        except ValueError:  # none open: this message opens one...
-            if cache.add(key, 1, timeout=RATE_WINDOW):
-                sent = 1
-                break
-            continue  # ...unless another opened it just now: count in that one
-        if sent == 1:
-            # The window ended between the cache's existence check and its
-            # increment, which then made the key afresh, with no expiry.
-            cache.touch(key, RATE_WINDOW)
-        break
+    sent = cache.count_in_window(f"messaging:sent:{actor.pk}", RATE_WINDOW)
     if sent > RATE_LIMIT:
         raise RateLimited(
             _("You are sending messages too fast: at most %(limit)d in %(seconds)d seconds. "
