@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen: it is part of a kept answer's key.
+    "marketplace.page_cache.AnonymousPageCache",
     "marketplace.limits.RequestLimits",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +168,7 @@ if REDIS_URL:
             "BACKEND": "marketplace.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "nanum",
-        }
+        },
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -195,6 +197,10 @@ else:
         "immediate": TESTING,
         "utc": True,
     }
+
+# The kept pages: each process its own, in memory (marketplace/page_cache.py).
+CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                   "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 2000}}
 
 # --- auth and accounts ------------------------------------------------------
 
@@ -426,6 +432,14 @@ NANUM_TRUSTED_PROXIES = env.int("NANUM_TRUSTED_PROXIES", default=0)
 
 # How long /stats/ and /api/v1/stats/ answer from one computation.
 STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=300)
+
+# Answers anyone would get, kept this many seconds in each process
+# (marketplace/page_cache.py); 0 turns it off (the tests, but theirs of it).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if TESTING else 10)
+PAGE_CACHE_ALIAS = "pages"
+# A model of these apps saved or deleted starts a new generation of pages.
+PAGE_CACHE_APPS = ("accounts", "community_rules", "listings", "bookings", "moderation",
+                   "figures")
 # The open-data licence the figures are published under: "KOGL-1" (Korea
 # Open Government Licence, type 1: attribution) or "CC-BY-4.0".
 STATS_LICENCE = env("STATS_LICENCE", default="KOGL-1")

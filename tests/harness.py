@@ -18,6 +18,7 @@ Everything it started is stopped afterwards, also on failure.
 `bench/` reuses `postgres_cluster` and `redis_server` from here.
 """
 
+import concurrent.futures
 import contextlib
 import glob
 import os
@@ -238,13 +239,15 @@ def postgres_cluster(*, tuned_for_tests: bool = True):
 # --- the runs ----------------------------------------------------------------
 
 
-def run_pytest(title: str, args: list[str], env: dict) -> dict:
-    print(f"\n===== {title} =====", flush=True)
+def run_pytest(title: str, args: list[str], env: dict, output=None) -> dict:
+    """One pytest run; its output streams, or goes to the file `output`."""
+    if output is None:
+        print(f"\n===== {title} =====", flush=True)
     report = Path(tempfile.mkstemp(prefix="nanum-junit-", suffix=".xml")[1])
     started = time.monotonic()
     code = subprocess.call(
         [sys.executable, "-m", "pytest", "-q", f"--junitxml={report}", *args],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
     )
     counts = {"passed": 0, "failed": 0, "skipped": 0, "code": code,
               "seconds": time.monotonic() - started}
@@ -264,6 +267,28 @@ def run_pytest(title: str, args: list[str], env: dict) -> dict:
     if code not in (0,) and counts["failed"] == 0:
         counts["failed"] = 1  # pytest itself failed (collection, usage, no tests)
     return counts
+
+
+def side_by_side(runs: list[tuple[str, str, dict]], args: list[str]) -> list:
+    """The unit runs at the same time (one waits on its database while the
+    other computes): the last one's output streams, the others' is shown
+    when they end. Returns [(name, counts)] in the order given."""
+    *quiet, (last_name, last_title, last_env) = runs
+    outputs = [tempfile.TemporaryFile(mode="w+") for _ in quiet]
+    with concurrent.futures.ThreadPoolExecutor(len(runs)) as pool:
+        futures = [pool.submit(run_pytest, title, args, env, output)
+                   for (_name, title, env), output in zip(quiet, outputs, strict=True)]
+        print(f"\n({', '.join(title for _n, title, _e in quiet)}: alongside, shown when done)",
+              flush=True)
+        last = run_pytest(last_title, args, last_env)
+        counts = [future.result() for future in futures]
+    for (_name, title, _env), output in zip(quiet, outputs, strict=True):
+        print(f"\n===== {title} =====", flush=True)
+        output.seek(0)
+        sys.stdout.write(output.read())
+        output.close()
+    return [(name, c) for (name, _t, _e), c in zip(quiet, counts, strict=True)] + [
+        (last_name, last)]
 
 
 def split_targets(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -295,32 +320,40 @@ def main(argv: list[str]) -> int:
                 if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY")
                 and k not in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
                               "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")}
-    data_dir = Path(tempfile.mkdtemp(prefix="nanum-test-data-"))
-    base_env["NANUM_DATA_DIR"] = str(data_dir)
     base_env["CHROMIUM_PATH"] = CHROMIUM
+    data_dirs: list[Path] = []
     results = []
     try:
-        with redis_server() as redis_url, localstripe_server() as localstripe_url:
-            base_env["NANUM_TEST_REDIS_URL"] = redis_url
-            base_env["NANUM_TEST_LOCALSTRIPE_URL"] = localstripe_url
+        with contextlib.ExitStack() as services:
+            def own_services(name: str) -> dict:
+                """A run's own Redis, localstripe and data folder: the two
+                unit runs go side by side and must not see each other."""
+                redis_url = services.enter_context(redis_server())
+                localstripe_url = services.enter_context(localstripe_server())
+                data_dirs.append(Path(tempfile.mkdtemp(prefix=f"nanum-test-{name}-")))
+                return dict(base_env, NANUM_DATA_DIR=str(data_dirs[-1]),
+                            NANUM_TEST_REDIS_URL=redis_url,
+                            NANUM_TEST_LOCALSTRIPE_URL=localstripe_url)
+
+            sqlite_env = own_services("sqlite")
+            pg_env = own_services("postgres")
+            database_url = services.enter_context(postgres_cluster())
+            pg_env.update(DATABASE_URL=database_url, REDIS_URL=pg_env["NANUM_TEST_REDIS_URL"])
             if unit:
-                results.append(("SQLite", run_pytest(
-                    "SQLite run (embedded default)", [*unit, *options], base_env)))
-            with postgres_cluster() as database_url:
-                pg_env = dict(base_env, DATABASE_URL=database_url, REDIS_URL=redis_url)
-                if unit:
-                    results.append(("PostgreSQL", run_pytest(
-                        "PostgreSQL run (with Redis cache and channel layer)",
-                        [*unit, *options], pg_env)))
-                if e2e:
-                    results.append(("Browser", run_pytest(
-                        "Browser tests (Chromium, live daphne server, PostgreSQL)",
-                        [*e2e, *options], pg_env)))
+                results += side_by_side([
+                    ("SQLite", "SQLite run (embedded default)", sqlite_env),
+                    ("PostgreSQL", "PostgreSQL run (with Redis cache and channel layer)",
+                     pg_env)], [*unit, *options])
+            if e2e:
+                results.append(("Browser", run_pytest(
+                    "Browser tests (Chromium, live daphne server, PostgreSQL)",
+                    [*e2e, *options], pg_env)))
     except (MissingTool, subprocess.CalledProcessError, RuntimeError) as exc:
         print(f"make test: {exc}", file=sys.stderr)
         return 2
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        for data_dir in data_dirs:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
     print("\n===== summary =====")
     for name, c in results:

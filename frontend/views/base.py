@@ -1,10 +1,12 @@
 """HTML pages. Each view reads through selectors and writes through services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.i18n import set_language
 
 from accounts import services as account_services
 from accounts.models import User
@@ -58,10 +60,24 @@ def server_error(request):
 
 
 def language_set(request):
-    """Django's language switch, and for a signed-in person their language
-    remembered (what they are told in while away)."""
-    response = set_language(request)
-    if request.method == "POST" and request.user.is_authenticated:
-        account_services.language_remember(user=request.user,
-                                           language=request.POST.get("language", ""))
+    """The language switch. The header's is a GET form, so that pages
+    anyone gets carry no CSRF token and can be kept (marketplace/page_cache.py);
+    a POST, as Django's own switch takes it, works the same. The choice is a
+    cookie, and for a signed-in person their language remembered (what they
+    are told in while away). Back to `next` when it is on this site."""
+    chosen = request.POST if request.method == "POST" else request.GET
+    language = chosen.get("language", "")
+    back = chosen.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = "/"
+    response = redirect(back)
+    if check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        if request.user.is_authenticated:
+            account_services.language_remember(user=request.user, language=language)
     return response

@@ -17,12 +17,16 @@ def test_invite_link_is_selected_whole_when_focused(page, owner):
     page.goto("/communities/library/invite/")
     page.get_by_test_id("make-invite").click()
     link = page.get_by_test_id("invite-link")
+    # The new page's scripts (deferred) have run: the focus is theirs to answer.
+    page.wait_for_load_state("load")
     link.focus()
 
     value = link.input_value()
     assert "/communities/join/" in value
-    assert link.evaluate("input => input.value.slice(input.selectionStart, input.selectionEnd)") \
-        == value
+    page.wait_for_function(
+        "() => { const input = document.querySelector('[data-testid=invite-link]');"
+        " return input.value.length > 0 && input.selectionStart === 0"
+        " && input.selectionEnd === input.value.length; }", timeout=5000)
 
 
 def test_the_api_docs_page_lists_the_operations(page):
