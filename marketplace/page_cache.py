@@ -8,34 +8,80 @@ PAGE_CACHE_SECONDS in this process's memory and served from there without
 running the view again: a crowd reading the same listing or the same
 search costs one rendering every few seconds, not one each.
 
-A write to what pages show (a model of PAGE_CACHE_APPS saved or deleted)
-starts a new generation once it commits: the next answer is made afresh, so
-a lender's new price is on the public page at once. A bulk update sends no
-signal: its change shows within PAGE_CACHE_SECONDS. The generation lives in
-the default cache, Redis at scale, so every process sees it. Signed-in
-people never get a kept answer, and theirs are never kept.
+A write to what pages show (an INSERT, UPDATE or DELETE on a table of
+PAGE_CACHE_APPS, however it was made: a save, a bulk update, a cascade)
+starts a new generation once it commits, so a lender's new price or an
+archived listing is on the public page at once. The generation lives in the
+default cache, Redis at scale, so every process sees it (without Redis each
+process has its own, and a write made in another process shows within
+PAGE_CACHE_SECONDS). Signed-in people never get a kept answer, and theirs are
+never kept. With the cache unreachable, answers are made afresh.
 """
 
 import hashlib
+import logging
+import re
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger("nanum.pages")
 
 GENERATION_KEY = "pages:generation"
-# Request headers a kept answer may not depend on: whoever sends them gets
-# an answer of their own.
-PERSONAL_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_X_SESSION_TOKEN", "HTTP_HX_REQUEST")
+# Request headers of their own: whoever sends them gets an answer of their
+# own (an app token, allauth's key headers, htmx's partials).
+OWN_HEADER_PREFIXES = ("HTTP_X_", "HTTP_HX_")
+OWN_HEADERS = ("HTTP_AUTHORIZATION",)
+COMMON_X_HEADERS = {"HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                    "HTTP_X_FORWARDED_PORT", "HTTP_X_REAL_IP", "HTTP_X_REQUEST_ID",
+                    "HTTP_X_REQUESTED_WITH"}
 # What a kept answer may vary on: the key holds the language and Accept,
 # and it is only kept for requests without cookies of their own.
 KEYED_VARY = {"accept-language", "cookie", "accept"}
+# A bigger answer is made afresh each time: the store holds at most
+# MAX_ENTRIES of these a process.
+MAX_KEPT_BYTES = 128 * 1024
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_SIGN_IN = re.compile(r'\s*UPDATE "accounts_user" SET "last_login" = %s WHERE')
 
 
-def forget_pages(**_signal) -> None:
-    """Start a new generation when the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+def _new_generation() -> None:
+    try:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # the cache away: kept answers end with their seconds
+        logger.warning("could not start a new generation of kept pages", exc_info=True)
+
+
+def forget_pages(using: str = "default") -> None:
+    """Start a new generation when the current transaction commits (once a
+    transaction, however many writes it made)."""
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(
+            entry[1] is _new_generation for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_new_generation, using=using, robust=True)
+
+
+def watch_writes(execute, sql, params, many, context):
+    """A database execute wrapper (installed on every connection, see
+    frontend/apps.py): a write to a table of PAGE_CACHE_APPS forgets the
+    kept pages. A sign-in's last_login changes no page."""
+    result = execute(sql, params, many, context)
+    if settings.PAGE_CACHE_SECONDS and isinstance(sql, str):
+        write = _WRITE.match(sql)
+        if (write and write.group(1).startswith(_table_prefixes())
+                and not _SIGN_IN.match(sql)):
+            forget_pages(context["connection"].alias)
+    return result
+
+
+def _table_prefixes() -> tuple[str, ...]:
+    return tuple(f"{label}_" for label in settings.PAGE_CACHE_APPS)
 
 
 def _cookies_allowed() -> set[str]:
@@ -43,9 +89,11 @@ def _cookies_allowed() -> set[str]:
 
 
 def _anyones(request) -> bool:
-    return (request.method == "GET"
-            and not any(request.META.get(name) for name in PERSONAL_HEADERS)
-            and set(request.COOKIES) <= _cookies_allowed())
+    if request.method != "GET" or not set(request.COOKIES) <= _cookies_allowed():
+        return False
+    return not any(name in OWN_HEADERS
+                   or (name.startswith(OWN_HEADER_PREFIXES) and name not in COMMON_X_HEADERS)
+                   for name in request.META)
 
 
 def _key(request) -> str:
@@ -58,6 +106,7 @@ def _key(request) -> str:
 def _keepable(request, response) -> bool:
     user = getattr(request, "user", None)
     if (response.status_code != 200 or response.streaming or response.cookies
+            or len(response.content) > MAX_KEPT_BYTES
             or (user is not None and user.is_authenticated)):
         return False
     control = response.get("Cache-Control", "").lower()
@@ -78,13 +127,21 @@ class AnonymousPageCache:
         if not seconds or not _anyones(request):
             return self.get_response(request)
         store = caches[settings.PAGE_CACHE_ALIAS]
-        key = _key(request)
+        try:
+            key = _key(request)
+        except Exception:  # the cache away: made afresh
+            logger.warning("kept pages unreachable", exc_info=True)
+            return self.get_response(request)
         kept = store.get(key)
         if kept is not None:
             status, headers, content = kept
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response.headers[name] = value
+            # As the answer made afresh says (the session middleware, outside,
+            # adds it only when it read the session): a shared cache in front
+            # must not hand this to someone signed in.
+            patch_vary_headers(response, ["Cookie"])
             return response
         response = self.get_response(request)
         if _keepable(request, response):

@@ -200,7 +200,7 @@ else:
 
 # The kept pages: each process its own, in memory (marketplace/page_cache.py).
 CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                   "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 2000}}
+                   "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 1000}}
 
 # --- auth and accounts ------------------------------------------------------
 

@@ -60,11 +60,13 @@ def server_error(request):
 
 
 def language_set(request):
-    """The language switch. The header's is a GET form, so that pages
-    anyone gets carry no CSRF token and can be kept (marketplace/page_cache.py);
-    a POST, as Django's own switch takes it, works the same. The choice is a
-    cookie, and for a signed-in person their language remembered (what they
-    are told in while away). Back to `next` when it is on this site."""
+    """The language switch. For someone not signed in the header's is a
+    GET form, so that the pages anyone gets carry no CSRF token and can be
+    kept (marketplace/page_cache.py); a POST, as Django's own switch takes
+    it, works the same. The choice is a cookie; a signed-in person's header
+    posts it, and only then is their language remembered (what they are
+    told in while away): a link elsewhere cannot change it. Back to `next`
+    when it is on this site."""
     chosen = request.POST if request.method == "POST" else request.GET
     language = chosen.get("language", "")
     back = chosen.get("next") or request.META.get("HTTP_REFERER") or "/"
@@ -78,6 +80,6 @@ def language_set(request):
             path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
             secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
-        if request.user.is_authenticated:
+        if request.method == "POST" and request.user.is_authenticated:
             account_services.language_remember(user=request.user, language=language)
     return response
