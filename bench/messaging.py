@@ -34,7 +34,7 @@ Then where the time goes: the consumer's per-message work timed in this
 process against the same PostgreSQL and Redis (queries, transaction,
 on-commit pushes), and the re-check.
 
-BENCH_RUNS names the runs to make (e.g. "redis,bare redis"); BENCH_SLOWEST=1
+BENCH_MESSAGING_RUNS names the runs to make (e.g. "redis,bare redis"); BENCH_SLOWEST=1
 lists each step's 25 slowest messages by when they were sent.
 
 Per step: messages per second (sent, fully delivered), deliveries per
@@ -522,7 +522,7 @@ def main():
                  "bench.messaging:bare_application", BARE_SECONDS),
                 ("bare memory", "baseline: bare relay, in-memory layer, 1 process", 1,
                  env_memory, "bench.messaging:bare_application", BARE_SECONDS)]
-        chosen = os.environ.get("BENCH_RUNS")  # e.g. "redis,bare redis": only those
+        chosen = os.environ.get("BENCH_MESSAGING_RUNS")  # e.g. "redis,bare redis": only those
         if chosen:
             runs = [run for run in runs if run[0] in chosen.split(",")]
         results = {}
