@@ -9,6 +9,10 @@ after the other, so each ratio compares two runs a few seconds apart on
 this noisy machine. Prints requests per second, p99 and the ratio, with
 the issue's target.
 
+Then the detail, the listing page and the two searches again with each
+request at its own address (one more query word nobody reads): answers
+made afresh, not kept (marketplace/page_cache.py), with no target.
+
 The booking request is POST /api/v1/bookings/ by one signed-in person
 (an app session token) over many listings and days, at random: two
 requests for the same unit and time may meet (409). Afterwards every 201
@@ -43,6 +47,10 @@ TARGETS = {
     "GET /listings/?q=드릴 (browse page)": 0.10,
     "POST /api/v1/bookings/ (signed in)": 0.05,
 }
+# Each request its own address: no kept answer (marketplace/page_cache.py),
+# no target; what a search nobody made in the last seconds costs.
+FRESH = ["GET /api/v1/listings/{id}/", "GET /listings/{id}/ (page)",
+         "GET /api/v1/listings/?q=drill", "GET /listings/?q=드릴 (browse page)"]
 
 STATUSES_LUA = """
 local threads = {}
@@ -55,6 +63,19 @@ function done(summary, latency, requests)
     for code, n in pairs(t:get("statuses")) do total[code] = (total[code] or 0) + n end
   end
   for code, n in pairs(total) do io.write(string.format("status %d %d\\n", code, n)) end
+end
+"""
+
+
+def fresh_script(sign: str) -> str:
+    """wrk's Lua: each request its own address (one more query word nobody
+    reads), so no kept answer serves it: what an answer made afresh costs."""
+    return STATUSES_LUA + f"""
+local n = 0
+local seed = tonumber(tostring({{}}):sub(8), 16)
+function request()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "{sign}fresh=" .. seed .. "-" .. n)
 end
 """
 
@@ -162,7 +183,7 @@ def main():
     ]
     print(f"\nwrk -t2 -c{CONNECTIONS} -d{SECONDS}s; gunicorn -w {WORKERS} (sync), DEBUG off; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
-    print(f"{'path':<42} {'req/s':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6} "
+    print(f"{'path':<56} {'req/s':>8} {'p99 ms':>8} {'bare req/s':>11} {'ratio':>6} "
           f"{'target':>7}")
     failures = []
     with gunicorn("bench.payments:bare_application()", env, "/nothing/",
@@ -171,16 +192,20 @@ def main():
         token = session_token(site, email)
         before = Booking.objects.count()
         runs = [(title, site + path, STATUSES_LUA) for title, path in paths]
+        runs += [(f"{title}, made afresh", site + path,
+                  fresh_script("&" if "?" in path else "?"))
+                 for title, path in paths if title in FRESH]
         runs.append(("POST /api/v1/bookings/ (signed in)", site + "/api/v1/bookings/",
                      booking_script(token, bookable, first_day)))
         for title, url, script in runs:
             base = wrk(bare + "/nothing/")
             result = wrk(url, script)
             ratio = result["rate"] / base["rate"]
-            target = TARGETS[title]
-            print(f"{title:<42} {result['rate']:>8.0f} {result['p99']:>8.1f} "
-                  f"{base['rate']:>11.0f} {ratio:>6.3f} {'>=' if ratio >= target else '< '}"
-                  f"{target:.2f}", flush=True)
+            target = TARGETS.get(title)
+            verdict = ("" if target is None
+                       else f"{'>=' if ratio >= target else '< '}{target:.2f}")
+            print(f"{title:<56} {result['rate']:>8.0f} {result['p99']:>8.1f} "
+                  f"{base['rate']:>11.0f} {ratio:>6.3f} {verdict}", flush=True)
             statuses = result["statuses"]
             if title.startswith("POST"):
                 made = Booking.objects.count() - before

@@ -493,8 +493,9 @@ def _sorted(listings: QuerySet[Listing], query: ListingQuery,
         listings = listings.order_by("price", "-created_at", "-id")
     else:
         listings = listings.order_by("-created_at", "-id")
-    return listings.select_related("category", "company", "owner__profile").prefetch_related(
-        "photos")
+    # The tokens are for matching, never shown: not loaded with the results.
+    return (listings.select_related("category", "company", "owner__profile")
+            .prefetch_related("photos").defer("search_tokens"))
 
 
 # --- when nothing is found ---------------------------------------------------

@@ -60,8 +60,10 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if not hasattr(self.object_list, "order_by"):
             return len(self.object_list)
-        # Which 1,001 rows are counted does not matter: no sort needed.
-        return self.object_list.order_by()[: self.CAP + 1].count()
+        # Which 1,001 rows are counted does not matter: no sort needed, and
+        # none of what a result shows (a company's designation, the distance,
+        # how well the title matches) is worked out for the rows counted.
+        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()
 
     @property
     def capped(self) -> bool:
