@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,3 +45,18 @@ def test_embedded_default_uses_sqlite_immediate_and_seoul_time(settings):
     assert settings.TIME_ZONE == "Asia/Seoul"
     assert settings.USE_TZ is True
     assert settings.HUEY["immediate"] is True
+
+
+@pytest.mark.django_db
+def test_postgresql_compiles_no_query_to_machine_code():
+    """A search's estimated cost is high enough for PostgreSQL's JIT, whose
+    compiling costs more than the query runs (settings.py): off for every
+    connection. SQLite has no such thing: its connection takes no options."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert "options" not in connection.settings_dict.get("OPTIONS", {})
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
