@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import cc_delim_re, patch_vary_headers
 
 logger = logging.getLogger("nanum.pages")
 
@@ -96,8 +96,7 @@ def _anyones(request) -> bool:
                    for name in request.META)
 
 
-def _key(request) -> str:
-    generation = cache.get(GENERATION_KEY) or "-"
+def _key(request, generation: str) -> str:
     parts = (generation, request.scheme, request.get_host(), request.LANGUAGE_CODE,
              request.META.get("HTTP_ACCEPT", ""), request.get_full_path())
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -112,7 +111,7 @@ def _keepable(request, response) -> bool:
     control = response.get("Cache-Control", "").lower()
     if any(word in control for word in ("private", "no-store", "no-cache")):
         return False
-    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    vary = {v.lower() for v in cc_delim_re.split(response.get("Vary", "")) if v}
     return vary <= KEYED_VARY
 
 
@@ -128,10 +127,11 @@ class AnonymousPageCache:
             return self.get_response(request)
         store = caches[settings.PAGE_CACHE_ALIAS]
         try:
-            key = _key(request)
+            generation = cache.get(GENERATION_KEY) or "-"
         except Exception:  # the cache away: made afresh
             logger.warning("kept pages unreachable", exc_info=True)
             return self.get_response(request)
+        key = _key(request, generation)
         kept = store.get(key)
         if kept is not None:
             status, headers, content = kept
