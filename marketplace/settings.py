@@ -194,7 +194,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "marketplace.cache.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "nanum",

@@ -58,7 +58,7 @@ async def _drain(layer, channel) -> list[dict]:
 def inbox(settings):
     """`box = inbox(person)` listens on the person's socket group of a real
     in-memory channel layer; `box()` is every payload sent to it so far."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
     layer = get_channel_layer()
 
     def listen(person):

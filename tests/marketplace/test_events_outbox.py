@@ -15,7 +15,7 @@ from marketplace import events
 
 @pytest.fixture
 def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
     return get_channel_layer()
 
 

@@ -22,4 +22,4 @@ def redis_layer(settings, redis_url):
 def memory_layer(settings):
     """For refusals, decided before any layer is used: no refused socket is
     left reading from Redis when the test's loop closes."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}

@@ -18,7 +18,7 @@ def memory_layer(settings):
     """Who may connect is decided before any layer is used: the in-memory
     one, so no refused socket is left reading from Redis when the test's
     loop closes."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
 
 
 def app_token_for(user) -> str:
