@@ -7,10 +7,16 @@ devices (a phone and a laptop, each its own session) and keeps the
 conversation open on both: the borrower's 2 sockets and the 4 staff's 2
 each. A staff member is in 5 conversations, so 10 sockets.
 
-Each conversation sends at a steady pace, its participants taking turns
+Each conversation sends at its own pace, its participants taking turns
 (from one of their devices, at random), in steps of BENCH_MESSAGE_RATES
 messages a second overall (default 10 then 25, BENCH_SECONDS each) on the
-same open sockets. At 25/s (0.25 a conversation) a staff member sends 2.5
+same open sockets. The conversations are independent of each other, as
+people are: the gaps between a conversation's messages are random
+(exponential, a Poisson process) at the step's mean rate, so two
+conversations meet by chance now and then, not on every round.
+BENCH_ARRIVALS=steady sends instead at fixed gaps from a random start,
+where conversations that happen to start close together meet again on
+every round (at 25/s every 4 s). At 25/s (0.25 a conversation) a staff member sends 2.5
 per 10 s (0.05 a second in each of their 5 conversations): inside the rate
 limit (20 a person per 10 s; MESSAGING_RATE_LIMIT in the settings changes
 it). A message's text carries a key; the client notes when it sent it, and
@@ -60,7 +66,8 @@ from tests.harness import ROOT, free_port, redis_server, wait_for_port
 
 # Messages a second overall, one step after the other on the same sockets.
 RATES = [float(r) for r in os.environ.get("BENCH_MESSAGE_RATES", "10,25").split(",")]
-SECONDS = float(os.environ.get("BENCH_SECONDS", 12))
+SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
+STEADY = os.environ.get("BENCH_ARRIVALS", "poisson") == "steady"
 BARE_SECONDS = float(os.environ.get("BENCH_BARE_SECONDS", 6))
 COMPANIES, STAFF, LISTINGS_EACH = 20, 4, 5
 DEVICES = 2
@@ -270,9 +277,14 @@ class Run:
                 self.lag.append(time.perf_counter() - began - 0.01)
 
     async def _talk(self, conversation, members, wss, rate, started, stop_at, rng):
-        """One conversation: a message every 1/rate s, participants in turn."""
+        """One conversation: `rate` messages a second on average, participants
+        in turn."""
         people = sorted({self.sockets[i][1] for i in members})
-        at = started + rng.random() / rate
+
+        def gap():
+            return 1 / rate if STEADY else rng.expovariate(rate)
+
+        at = started + (rng.random() / rate if STEADY else gap())
         turn = rng.randrange(len(people))
         while at < stop_at:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
@@ -282,7 +294,7 @@ class Run:
             key = f"{index}-{turn}-{at:.6f}"
             self.sent[key] = (time.perf_counter(), conversation, index)
             await wss[index].send_str(json.dumps({"type": "message", "text": f"bench {key}"}))
-            at += 1 / rate
+            at += gap()
 
     async def run(self, aiohttp):
         connector = aiohttp.TCPConnector(limit=0, force_close=True)
@@ -438,6 +450,7 @@ def breakdown(sockets):
                      for pk, user in users.items()}
     timings: dict[str, list[float]] = {k: [] for k in ("send", "push", "recheck")}
     counts: list[int] = []
+    after_counts: list[int] = []
 
     def one(n):
         user = users[people[n % len(people)]]
@@ -453,11 +466,13 @@ def breakdown(sockets):
         finally:
             transaction.on_commit = original
         sent = time.perf_counter()
-        for fn in callbacks:  # what the commit runs: the pushes, handed to the loop
-            fn()
+        with CaptureQueriesContext(connection) as after:
+            for fn in callbacks:  # what the commit runs: the push, handed to the
+                fn()              # loop, then the message's bookkeeping
         timings["send"].append(sent - began)
         timings["push"].append(time.perf_counter() - sent)
         counts.append(len(captured.captured_queries))
+        after_counts.append(len(after.captured_queries))
 
     def recheck():
         began = time.perf_counter()
@@ -481,8 +496,9 @@ def breakdown(sockets):
           "(PostgreSQL with fsync):")
     print(f"  message_send, one transaction ({statistics.median(counts):.0f} queries and the "
           f"rate-limit counter in Redis)  {ms('send'):6.1f} ms")
-    print(f"  on commit: the pushes handed to the event loop, the notified people's "
-          f"language and unread count  {ms('push'):6.1f} ms")
+    print(f"  on commit: the push handed to the event loop, then the bookkeeping in its own "
+          f"transaction ({statistics.median(after_counts):.0f} queries: inbox order, the "
+          f"writer's read mark, the bell's notice)  {ms('push'):6.1f} ms")
     print(f"  the re-check of all {len(sockets)} open sockets at once (every "
           f"{socket_rights.RECHECK_SECONDS} s, each process its own)  {ms('recheck'):6.1f} ms")
 
@@ -509,7 +525,9 @@ def main():
         most = max(RATES) / 100 * LISTINGS_EACH / (1 + STAFF) * services.RATE_WINDOW
         print(f"prepared {len(sockets)} sockets of {people} people ({DEVICES} devices each) in "
               f"{len({s[0] for s in sockets})} conversations in {time.monotonic() - began:.0f}s; "
-              f"steps of {', '.join(f'{r:.0f}' for r in RATES)} messages/s overall; at "
+              f"steps of {', '.join(f'{r:.0f}' for r in RATES)} messages/s overall "
+              f"({'fixed gaps' if STEADY else 'random gaps, each conversation a Poisson process'}"
+              f", {SECONDS:.0f} s each); at "
               f"{max(RATES):.0f}/s a staff member sends {most:.0f} per {services.RATE_WINDOW} s "
               f"(limit {services.RATE_LIMIT})\n", flush=True)
         env_redis = dict(os.environ, REDIS_URL=redis_url)

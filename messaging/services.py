@@ -192,20 +192,35 @@ def _post(*, actor, conversation: Conversation, text: str) -> Message:
     _blocked_refusal(actor, others)
     _count_against_rate_limit(actor)
     message = Message.objects.create(conversation=conversation, sender=actor, text=text)
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     conversation.last_message_at = message.created_at
-    # Whoever writes has read what came before.
-    _move_read_mark(conversation=conversation, user=actor, message_id=message.pk)
     events.send_to_group_on_commit(conversation_group(conversation.pk), {
         "type": "message", "conversation": conversation.pk,
         "message": message_payload(message)})
-    # The bell holds one notice a conversation until it is read.
+    # What follows from the message is written once it is stored and on its
+    # way to the sockets, so the people waiting for it do not wait for this.
+    transaction.on_commit(
+        lambda: _after_message(actor=actor, conversation=conversation, message=message,
+                               others=others), robust=True)
+    return message
+
+
+@transaction.atomic
+def _after_message(*, actor, conversation: Conversation, message: Message, others) -> None:
+    """The message's bookkeeping, one transaction right after it was
+    stored: the inbox's order, the writer's read mark (whoever writes has
+    read what came before) and the bell's notice to the others (one a
+    conversation until it is read). Run on commit and robustly: if it
+    fails, the message stands, its unread count too (counted from the read
+    marks); the inbox order and the bell catch up with the next message."""
+    Conversation.objects.filter(pk=conversation.pk).filter(
+        Q(last_message_at__isnull=True) | Q(last_message_at__lt=message.created_at)
+    ).update(last_message_at=message.created_at)
+    _move_read_mark(conversation=conversation, user=actor, message_id=message.pk)
     untold = others - selectors.told_of_unread_messages(conversation.pk, others)
     events.notify(untold, "new_message", data={
         "conversation": conversation.pk, "message": message.pk, "person": actor.display_name,
-        "preview": text[:PREVIEW_LENGTH], "listing_title": conversation.listing.title},
+        "preview": message.text[:PREVIEW_LENGTH], "listing_title": conversation.listing.title},
         url=conversation_url(conversation.pk))
-    return message
 
 
 @transaction.atomic

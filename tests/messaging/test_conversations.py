@@ -186,7 +186,8 @@ def test_outsiders_and_anonymous_do_not_find_a_conversation(drill, member, outsi
 
 def test_a_message_is_pushed_on_commit_and_told_to_the_others(
         drill, member, owner, django_capture_on_commit_callbacks):
-    conversation = start(member, drill)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = start(member, drill)
     channel = listen(conversation_group(conversation.pk))
     with django_capture_on_commit_callbacks(execute=True):
         message = services.message_send(actor=owner, conversation=conversation,
@@ -204,6 +205,66 @@ def test_a_message_is_pushed_on_commit_and_told_to_the_others(
     assert notification_text(told) == f"Owner Kim wrote about “{told.data['listing_title']}”."
     # The owner was told of the question, not of their own reply.
     assert Notification.objects.filter(user=owner, kind="new_message").count() == 1
+
+
+def test_the_message_is_pushed_before_its_bookkeeping_is_written(
+        drill, member, owner, django_capture_on_commit_callbacks):
+    """Those waiting for the message do not wait for the inbox order, the
+    writer's read mark and the bell: the push is handed over first, and
+    what follows is written afterwards, in its own transaction."""
+    conversation = start(member, drill)
+    channel = listen(conversation_group(conversation.pk))
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = services.message_send(actor=owner, conversation=conversation, text="At 7")
+    push, bookkeeping = callbacks
+    push()
+    assert [e["message"]["id"] for e in received(channel)] == [message.pk]
+    assert not Notification.objects.filter(user=member).exists()
+    bookkeeping()
+    assert Notification.objects.get(user=member).data["message"] == message.pk
+    assert ConversationRead.objects.get(conversation=conversation,
+                                        user=owner).last_read_message == message
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == message.created_at
+
+
+def test_bookkeeping_written_late_never_moves_the_inbox_back(
+        drill, member, owner, django_capture_on_commit_callbacks):
+    conversation = start(member, drill)
+    with django_capture_on_commit_callbacks() as first:
+        services.message_send(actor=owner, conversation=conversation, text="At 7")
+    with django_capture_on_commit_callbacks() as second:
+        later = services.message_send(actor=owner, conversation=conversation, text="Or 8")
+    second[1]()
+    first[1]()  # the earlier message's, written last
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == later.created_at
+    assert ConversationRead.objects.get(conversation=conversation,
+                                        user=owner).last_read_message == later
+
+
+def test_a_failed_bookkeeping_leaves_the_message_sent(
+        drill, member, owner, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    """The bookkeeping failing (here the bell's check: a fault put in on
+    purpose) rolls back all of it and only it; the message was stored and
+    pushed, the sender is not told of an error, and it is still counted
+    unread for the other side."""
+    from django.db import DatabaseError
+
+    conversation = start(member, drill)
+    channel = listen(conversation_group(conversation.pk))
+
+    def fails(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(selectors, "told_of_unread_messages", fails)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.message_send(actor=owner, conversation=conversation, text="At 7")
+    assert Message.objects.filter(pk=message.pk).exists()
+    assert [e["message"]["id"] for e in received(channel)] == [message.pk]
+    assert not ConversationRead.objects.filter(user=owner, last_read_message=message).exists()
+    assert selectors.unread_total(user=member) == 1
+    assert "the database went away" in caplog.text
 
 
 def test_nothing_is_pushed_for_a_refused_message(drill, member, owner,
@@ -360,12 +421,15 @@ def test_a_block_of_one_staff_member_stops_the_companys_conversation(company_roo
 
 # --- read marks and unread counts -------------------------------------------
 
-def test_unread_counts_what_others_wrote_after_the_read_mark(drill, member, owner):
-    conversation = start(member, drill)
+def test_unread_counts_what_others_wrote_after_the_read_mark(
+        drill, member, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = start(member, drill)
     assert selectors.unread_total(user=owner) == 1
     assert selectors.unread_total(user=member) == 0
-    reply = services.message_send(actor=owner, conversation=conversation, text="Yes")
-    services.message_send(actor=owner, conversation=conversation, text="After 7")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = services.message_send(actor=owner, conversation=conversation, text="Yes")
+        services.message_send(actor=owner, conversation=conversation, text="After 7")
     # Writing reads what came before.
     assert selectors.unread_total(user=owner) == 0
     assert selectors.unread_total(user=member) == 2

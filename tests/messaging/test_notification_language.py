@@ -34,7 +34,7 @@ def test_the_language_a_person_picks_or_signs_in_with_is_remembered(client, memb
 def _in_memory_layer(settings):
     # The language is the point here, not the transport (the Redis layer
     # has its own tests): one in-memory layer the test can listen on.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
 
 
 def _listen(user_id):
@@ -82,6 +82,7 @@ def test_reading_a_conversation_clears_its_messages_from_the_bell(owner, member,
     conversation_mark_read(actor=owner, conversation=conversation)
     assert unread.count() == 0
     # Once read, the next message is news again.
-    message_send(actor=member, conversation=conversation, text="Or 9?")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(actor=member, conversation=conversation, text="Or 9?")
     assert unread.get().data["preview"] == "Or 9?"
     assert not Notification.objects.filter(user=member, read_at__isnull=False).exists()
