@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.channel_layers import memory_layer, redis_layer
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("NANUM_DATA_DIR", BASE_DIR / ".data"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -175,16 +177,7 @@ if REDIS_URL:
             "KEY_PREFIX": "nanum",
         },
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, the
-            # same as the layer's blocking BZPOPMIN: an idle socket's
-            # consumer crashed (django/channels_redis#422). Wait longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                       "prefix": "nanum:asgi"},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_layer(REDIS_URL)}  # marketplace/channel_layers.py
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "nanum",
@@ -194,7 +187,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "marketplace.cache.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": memory_layer()}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "nanum",

@@ -15,6 +15,7 @@ from community_rules.services import (
     invite_create,
     membership_change,
 )
+from marketplace import channel_layers
 from marketplace.events import user_group
 
 
@@ -58,7 +59,7 @@ async def _drain(layer, channel) -> list[dict]:
 def inbox(settings):
     """`box = inbox(person)` listens on the person's socket group of a real
     in-memory channel layer; `box()` is every payload sent to it so far."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": channel_layers.memory_layer()}
     layer = get_channel_layer()
 
     def listen(person):

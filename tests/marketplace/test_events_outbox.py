@@ -10,12 +10,12 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from marketplace import events
+from marketplace import channel_layers, events
 
 
 @pytest.fixture
 def memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": channel_layers.memory_layer()}
     return get_channel_layer()
 
 

@@ -13,6 +13,7 @@ from accounts.services import company_create, company_staff_remove
 from bookings.services.booking import booking_request
 from community_rules.models import Community, Membership
 from listings.models import Listing
+from marketplace import channel_layers
 from marketplace.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from messaging import selectors, services
 from messaging.groups import conversation_group
@@ -34,6 +35,16 @@ pytestmark = pytest.mark.django_db
 
 def start(actor, listing, text="Is it free on Saturday?"):
     return services.conversation_start(actor=actor, listing_id=listing.pk, text=text)
+
+
+@pytest.fixture(autouse=True)
+def memory_layer(settings):
+    """What the services push is read back here in event loops of its own
+    (each async_to_sync runs a new one), which the in-memory layer allows;
+    Redis's Pub/Sub layer delivers only to a loop already listening. Delivery
+    over Redis is tested through real sockets (test_conversation_socket.py,
+    test_two_processes.py)."""
+    settings.CHANNEL_LAYERS = {"default": channel_layers.memory_layer()}
 
 
 def listen(group: str) -> str:

@@ -9,6 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from accounts.models import User
+from marketplace import channel_layers
 from messaging.models import Notification
 from messaging.notifications import deliver
 from messaging.selectors import conversation_get
@@ -34,7 +35,7 @@ def test_the_language_a_person_picks_or_signs_in_with_is_remembered(client, memb
 def _in_memory_layer(settings):
     # The language is the point here, not the transport (the Redis layer
     # has its own tests): one in-memory layer the test can listen on.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": channel_layers.memory_layer()}
 
 
 def _listen(user_id):

@@ -5,6 +5,7 @@ next page (and the digest)."""
 import pytest
 from channels.layers import get_channel_layer
 
+from marketplace import channel_layers
 from messaging.models import Notification
 from tests.harness import redis_server
 
@@ -14,13 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def stopped_redis_layer(settings):
     with redis_server() as url:
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [url], "prefix": "nanum-down"},
-            }
-        }
-        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+        settings.CHANNEL_LAYERS = {"default": channel_layers.redis_layer(url, prefix="nanum-down.")}
+        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
     # Out of the block the server is stopped: the layer points at nothing.
     return url
 

@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from marketplace import channel_layers
 from marketplace.asgi import application
 from tests.conftest import PASSWORD
 
@@ -18,7 +19,7 @@ def memory_layer(settings):
     """Who may connect is decided before any layer is used: the in-memory
     one, so no refused socket is left reading from Redis when the test's
     loop closes."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.channel_layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": channel_layers.memory_layer()}
 
 
 def app_token_for(user) -> str:
