@@ -351,6 +351,7 @@ class Run:
         self.lag.clear()
         self.measuring = True
         cpu_before = _cpu_seconds(self.pids)
+        stolen_before = _machine_ticks()
         started = time.perf_counter()
         stop_at = started + self.seconds
         probe = asyncio.create_task(self._lag_probe(stop_at))
@@ -358,6 +359,7 @@ class Run:
                                for c, m in by_conversation.items()))
         elapsed = time.perf_counter() - started
         cpu = _cpu_seconds(self.pids) - cpu_before
+        stolen = _stolen_share(stolen_before, _machine_ticks())
         expected = {key: len(by_conversation[c]) - 1 for key, (_, c, _i) in self.sent.items()}
         deadline = time.perf_counter() + 10
         while time.perf_counter() < deadline and any(
@@ -369,7 +371,8 @@ class Run:
         print(f"  at {overall:.0f} messages/s offered, {elapsed:.0f}s:")
         print(f"  daphne CPU {cpu / elapsed * 100 / len(self.pids):.0f}% of a core each "
               f"({len(self.pids)} process{'es' if len(self.pids) > 1 else ''}), "
-              f"{cpu / max(1, len(self.sent)) * 1000:.1f} ms CPU a message")
+              f"{cpu / max(1, len(self.sent)) * 1000:.1f} ms CPU a message; "
+              f"{stolen:.0f}% of the machine's CPU time taken by its host (steal)")
         return self._figures(started, elapsed, expected, missing)
 
     def _figures(self, started, elapsed, expected, missing):
@@ -410,6 +413,19 @@ class Run:
         print(f"  p50/p99 ms per {WINDOW:.0f}s window: {', '.join(cells)}", flush=True)
         return {"rate": complete / elapsed, "p50": p50, "p99": p99, "missing": missing,
                 "errors": sum(self.errors.values()), "sent": len(self.sent)}
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """All CPU ticks of this machine so far, and those its hypervisor took
+    for others (steal): a noisy neighbour shows there, not in our figures."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def _stolen_share(before, after) -> float:
+    total, stolen = after[0] - before[0], after[1] - before[1]
+    return 100 * stolen / total if total else 0.0
 
 
 def _cpu_seconds(pids) -> float:
