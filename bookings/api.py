@@ -96,6 +96,14 @@ def _context(request, viewer: Viewer) -> dict:
     return {"request": request, "managed_listing_ids": managed}
 
 
+def _one_booking_context(request, viewer: Viewer, booking: Booking) -> dict:
+    """_context for one booking: whether the viewer manages its listing is
+    told by the listing itself, no query."""
+    managed = ({booking.listing_id} if can_manage_listing(listing=booking.listing, viewer=viewer)
+               else set())
+    return {"request": request, "managed_listing_ids": managed}
+
+
 class BookingListQuery(serializers.Serializer):
     role = serializers.ChoiceField(["borrower", "lender"], required=False,
                                    help_text="Only as borrower, or only as lender.")
@@ -122,14 +130,15 @@ class BookingCollection(APIView):
         params = BookingRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        viewer = Viewer.of(request.user)
         booking = services.booking_request(
             actor=request.user, listing_id=data["listing"], start=data["start"],
             end=data["end"], community=data.get("community") or None,
-            message=data.get("message", ""),
+            message=data.get("message", ""), viewer=viewer,
         )
-        viewer = Viewer.of(request.user)
         booking = selectors.booking_get(booking_id=booking.pk, viewer=viewer)
-        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data,
+        context = _one_booking_context(request, viewer, booking)
+        return Response(BookingDetailSerializer(booking, context=context).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -140,7 +149,8 @@ class BookingDetail(APIView):
     def get(self, request, booking_id: int):
         viewer = Viewer.of(request.user)
         booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
-        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data)
+        context = _one_booking_context(request, viewer, booking)
+        return Response(BookingDetailSerializer(booking, context=context).data)
 
 
 class BookingActionSerializer(serializers.Serializer):
@@ -162,7 +172,8 @@ class BookingAction(APIView):
         services.booking_act(actor=request.user, booking=booking, action=action,
                              note=params.validated_data.get("note", ""))
         booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
-        return Response(BookingDetailSerializer(booking, context=_context(request, viewer)).data)
+        context = _one_booking_context(request, viewer, booking)
+        return Response(BookingDetailSerializer(booking, context=context).data)
 
 
 class QuoteParams(serializers.Serializer):

@@ -72,7 +72,9 @@ def booking_facts(*, borrower, listing: Listing, community, start: datetime, end
 
 
 def shared_in(listing: Listing) -> list[int]:
-    return list(listing.communities.values_list("pk", flat=True))
+    """The communities the listing is shared in (from what was prefetched
+    with it, when it was)."""
+    return [community.pk for community in listing.communities.all()]
 
 
 def booking_rule_violations(*, borrower, listing: Listing, community, start: datetime,

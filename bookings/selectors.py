@@ -62,12 +62,14 @@ def extension_get(*, extension_id: int, viewer: Viewer) -> Extension:
 
 
 def listing_for_booking(*, listing_id: int, viewer: Viewer) -> Listing:
-    """The listing with what a booking checks (hours, communities, lender),
-    or NotFound when the viewer may not see it."""
+    """The listing with what a booking checks (its category path, the
+    communities it is shared in, the lender), or NotFound when the viewer
+    may not see it. Opening hours are read only for a listing that has
+    them (bookings/terms.py)."""
     listing = (
         visible_listings(viewer)
-        .select_related("company", "owner_community")
-        .prefetch_related("opening_hours", "communities")
+        .select_related("company", "owner_community", "category__parent")
+        .prefetch_related("communities")
         .filter(pk=listing_id)
         .first()
     )

@@ -66,9 +66,9 @@ def _check_hours(listing: Listing, start: datetime, end: datetime, *, start_fiel
                  end_field: str) -> None:
     """Items are picked up and returned within the opening hours; a space
     or a service is used within them, the whole booked time."""
-    hours = list(listing.opening_hours.all())
-    if not hours:
+    if not listing.has_opening_hours:  # kept by listings' hours service
         return
+    hours = list(listing.opening_hours.all())
     if listing.kind == Listing.Kind.ITEM:
         if not _open_at(hours, start):
             refuse(start_field, _("The lender is not open at the start time you chose."))

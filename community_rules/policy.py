@@ -65,6 +65,22 @@ def moderated_community_ids(user) -> set[int]:
                .values_list("community_id", flat=True))
 
 
+def community_standing(user) -> tuple[set[int], set[int]]:
+    """In one query: the communities whose member-only listings `user` may
+    see (active and suspended members) and those they moderate (active
+    moderator or owner), as member_community_ids and
+    moderated_community_ids would say."""
+    if not _person(user):
+        return set(), set()
+    rows = list(Membership.objects.filter(
+        user=user, status__in=[Status.ACTIVE, Status.SUSPENDED]
+    ).values_list("community_id", "status", "role"))
+    seen = {community_id for community_id, _status, _role in rows}
+    moderated = {community_id for community_id, status, role in rows
+                 if status == Status.ACTIVE and role in MODERATING_ROLES}
+    return seen, moderated
+
+
 def moderator_ids(community: Community) -> list[int]:
     """Who moderates `community`: to tell them of a request or a report."""
     return moderators_of([community.pk]).get(community.pk, [])

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import designated, staffed_company_ids
-from community_rules.policy import moderated_community_ids
-from community_rules.selectors import member_community_ids
+from community_rules.policy import community_standing
 from listings.models import Category, Listing
 from marketplace.errors import NotFound
 
@@ -23,10 +22,12 @@ class Viewer:
 
     @classmethod
     def of(cls, user) -> "Viewer":
+        """Two queries: the person's memberships, their companies."""
+        seen, moderated = community_standing(user)
         return cls(
             user=user,
-            community_ids=frozenset(member_community_ids(user)),
-            moderated_community_ids=frozenset(moderated_community_ids(user)),
+            community_ids=frozenset(seen),
+            moderated_community_ids=frozenset(moderated),
             company_ids=frozenset(staffed_company_ids(user)),
         )
 

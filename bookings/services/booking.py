@@ -133,12 +133,15 @@ def lenders_of(listings) -> dict[int, list[int]]:
 
 
 def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
-                    community: str | None = None, message: str = "") -> Booking:
+                    community: str | None = None, message: str = "",
+                    viewer: Viewer | None = None) -> Booking:
     """Ask to borrow a listing over [start, end). A free unit is chosen
     automatically; none free is a BookingConflict and nothing is saved.
     Instant-booking listings are approved at once, and a booking with
-    nothing to pay online is then confirmed at once."""
-    viewer = Viewer.of(actor)
+    nothing to pay online is then confirmed at once. `viewer` is the
+    actor's, when the caller has it already."""
+    if viewer is None or viewer.user_id != actor.pk:
+        viewer = Viewer.of(actor)
     listing = listing_for_booking(listing_id=listing_id, viewer=viewer)
     now = timezone.now()
     _check_terms(listing=listing, viewer=viewer, start=start, end=end, now=now)
@@ -147,8 +150,11 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
 
     # Two people may race for the last unit. On SQLite the IMMEDIATE
     # transaction serialises them; on PostgreSQL the exclusion constraint
-    # refuses the loser, who then tries the next free unit.
-    for _attempt in range(listing.units.count() + 1):
+    # refuses the loser, who then tries the next free unit: the winner's
+    # booking is committed, so each try sees one unit fewer, and it ends
+    # with a booking or with no unit free (BookingConflict).
+    lost = 0
+    while True:
         try:
             with transaction.atomic():
                 # Rules that count (active bookings, fair use) are checked
@@ -178,7 +184,9 @@ def booking_request(*, actor, listing_id: int, start: datetime, end: datetime,
         except IntegrityError as error:
             if not is_overlap_violation(error):
                 raise
-    raise BookingConflict()
+            lost += 1
+            if lost > listing.units.count():  # counted only when a race was lost
+                raise BookingConflict() from error
 
 
 def apply_transition(booking: Booking, action: str, *, actor, note: str = "", **fields) -> Booking:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingTransition
 from bookings.services.booking import booking_act, booking_request
+from listings.models import Listing
 from marketplace.errors import BookingConflict, Forbidden, InvalidTransition, ValidationFailed
 from tests.fixtures.bookings import make_listing, tomorrow_at
 
@@ -148,6 +149,7 @@ def test_lead_time_and_opening_hours_and_blackouts(owner, member):
     shop = make_listing(owner, title="Shop")
     day = tomorrow_at(10, days=3)
     shop.opening_hours.create(weekday=day.weekday(), opens="09:00", closes="18:00")
+    Listing.objects.filter(pk=shop.pk).update(has_opening_hours=True)  # as the services keep it
     with pytest.raises(ValidationFailed, match="not open at the end"):
         booking_request(actor=member, listing_id=shop.pk, start=day, end=day.replace(hour=20))
 

@@ -175,8 +175,9 @@ def test_the_inbox_pins_its_query_count(api_as, drill, owner, django_assert_num_
                                     listing_id=drill.pk, text=f"question {n}")
     client = api_as(owner)
     client.get("/api/v1/conversations/")  # the session, warmed
-    # Session and user (2), who manages what (3), the page's count and rows (2).
-    with django_assert_num_queries(7):
+    # Session and user (2), who manages what (2: memberships, companies),
+    # the page's count and rows (2).
+    with django_assert_num_queries(6):
         answer = client.get("/api/v1/conversations/")
     assert answer.json()["count"] == 5
     assert Conversation.objects.count() == 5

@@ -166,7 +166,7 @@ def test_the_parties_and_city_staff_read_the_payments_of_a_booking(
     booking_act(actor=owner, booking=Booking.objects.get(pk=approved.pk), action="pickup")
     for person in (member, owner, staff):
         client = api_as(person)
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             response = client.get(f"/api/v1/bookings/{approved.pk}/payments/")
         assert response.status_code == 200
         rental, deposit = response.json()
