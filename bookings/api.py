@@ -136,7 +136,8 @@ class BookingCollection(APIView):
             end=data["end"], community=data.get("community") or None,
             message=data.get("message", ""), viewer=viewer,
         )
-        booking = selectors.booking_get(booking_id=booking.pk, viewer=viewer)
+        booking = selectors.booking_get(booking_id=booking.pk, viewer=viewer,
+                                        related=selectors.API_RELATED)
         context = _one_booking_context(request, viewer, booking)
         return Response(BookingDetailSerializer(booking, context=context).data,
                         status=status.HTTP_201_CREATED)
@@ -148,7 +149,8 @@ class BookingDetail(APIView):
     @extend_schema(responses=BookingDetailSerializer)
     def get(self, request, booking_id: int):
         viewer = Viewer.of(request.user)
-        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
+        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer,
+                                        related=selectors.API_RELATED)
         context = _one_booking_context(request, viewer, booking)
         return Response(BookingDetailSerializer(booking, context=context).data)
 
@@ -171,7 +173,8 @@ class BookingAction(APIView):
         params.is_valid(raise_exception=True)
         services.booking_act(actor=request.user, booking=booking, action=action,
                              note=params.validated_data.get("note", ""))
-        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer)
+        booking = selectors.booking_get(booking_id=booking_id, viewer=viewer,
+                                        related=selectors.API_RELATED)
         context = _one_booking_context(request, viewer, booking)
         return Response(BookingDetailSerializer(booking, context=context).data)
 

@@ -31,17 +31,23 @@ def booking_list(*, viewer: Viewer, role: str | None = None, status: str | None 
     ).order_by("-start", "-id")
 
 
-def booking_get(*, booking_id: int, viewer: Viewer) -> Booking:
+# What the booking pages show besides the booking; the API's answer needs
+# less (API_RELATED).
+DISPLAY_RELATED = ("listing__company", "listing__owner__profile", "unit", "borrower__profile",
+                   "community")
+API_RELATED = ("listing", "unit", "borrower__profile", "community")
+
+
+def booking_get(*, booking_id: int, viewer: Viewer, related=DISPLAY_RELATED) -> Booking:
     """The booking, or NotFound for anyone who is not a party to it (city
-    staff see every booking)."""
+    staff see every booking). `related` is what is loaded with it."""
     if viewer.user_id is None:
         raise NotFound()
     bookings = Booking.objects.all()
     if not viewer.user.is_staff:
         bookings = bookings.filter(Q(borrower_id=viewer.user_id) | _lender_q(viewer))
     booking = (
-        bookings.select_related("listing__company", "listing__owner__profile", "unit",
-                                "borrower__profile", "community")
+        bookings.select_related(*related)
         .prefetch_related(Prefetch(
             "transitions", queryset=BookingTransition.objects.select_related("actor__profile")))
         .filter(pk=booking_id)
