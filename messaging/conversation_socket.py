@@ -13,6 +13,7 @@ The database work runs on the loop's worker pool (messaging.sockets.off_loop).
 """
 
 import json
+import logging
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import HttpRequest
@@ -31,6 +32,8 @@ from messaging.sockets import (
     CLOSE_NOT_FOUND,
     off_loop,
 )
+
+logger = logging.getLogger("nanum.sockets")
 
 # A frame longer than this is refused unread: the longest message, each
 # character escaped in JSON (\uXXXX), with room for the rest of the frame.
@@ -99,8 +102,12 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
-        finally:  # however it ends, a crash included: no longer re-checked
-            socket_rights.unwatch(self)
+        finally:  # however it ends, a crash included: no longer re-checked,
+            socket_rights.unwatch(self)  # and out of its groups (a crash
+            try:                         # skips disconnect)
+                await self._leave_groups()
+            except Exception:  # the layer away: the crash is what to report
+                logger.warning("could not leave the groups of a closed socket", exc_info=True)
 
     async def connect(self):
         user = self.scope.get("user")

@@ -190,6 +190,14 @@ def told_of_unread_messages(conversation_id: int, people) -> set[int]:
         data__conversation=conversation_id).values_list("user_id", flat=True))
 
 
+def read_up_to(conversation_id: int, people, message_id: int) -> set[int]:
+    """Those of `people` whose read mark already stands at or past this
+    message (an open page reads a message as it arrives)."""
+    return set(ConversationRead.objects.filter(
+        conversation_id=conversation_id, user_id__in=list(people),
+        last_read_message_id__gte=message_id).values_list("user_id", flat=True))
+
+
 def blocked_by_any(person_id: int, others) -> bool:
     """Whether any of `others` blocks this person (whoever blocked first):
     such a person may not keep the conversation open."""

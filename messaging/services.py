@@ -216,7 +216,10 @@ def _after_message(*, actor, conversation: Conversation, message: Message, other
         Q(last_message_at__isnull=True) | Q(last_message_at__lt=message.created_at)
     ).update(last_message_at=message.created_at)
     _move_read_mark(conversation=conversation, user=actor, message_id=message.pk)
-    untold = others - selectors.told_of_unread_messages(conversation.pk, others)
+    # Not those told already, nor those who read it in the meantime (their
+    # open page marked it read as it arrived, before this ran).
+    untold = (others - selectors.told_of_unread_messages(conversation.pk, others)
+              - selectors.read_up_to(conversation.pk, others, message.pk))
     events.notify(untold, "new_message", data={
         "conversation": conversation.pk, "message": message.pk, "person": actor.display_name,
         "preview": message.text[:PREVIEW_LENGTH], "listing_title": conversation.listing.title},

@@ -536,3 +536,26 @@ async def test_error_frames_speak_the_sockets_language(redis_layer, chat, member
         assert error["fields"]["text"] == [
             "메시지를 적어 주세요." if expected == "ko" else "Write a message."], headers
         await communicator.disconnect()
+
+
+async def test_a_socket_that_crashes_leaves_its_groups(memory_layer, chat, member, monkeypatch):
+    """A crash skips disconnect: the socket still leaves its conversation's
+    group (else its process would keep a subscription and a queue for a
+    socket that is gone)."""
+    from channels.layers import get_channel_layer
+
+    from messaging import conversation_socket
+    from messaging.groups import conversation_group
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("a bug in the consumer")
+
+    borrower = await connected(member, chat.pk)
+    group = conversation_group(chat.pk)
+    assert get_channel_layer().groups.get(group)
+    monkeypatch.setattr(conversation_socket, "_act", crash)
+    await borrower.send_json_to({"type": "message", "text": "At 7?"})
+    with pytest.raises(RuntimeError, match="a bug in the consumer"):
+        await borrower.receive_output(timeout=5)
+    _opened.remove(borrower)
+    assert not get_channel_layer().groups.get(group)

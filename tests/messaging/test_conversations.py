@@ -239,6 +239,29 @@ def test_the_message_is_pushed_before_its_bookkeeping_is_written(
     assert conversation.last_message_at == message.created_at
 
 
+def test_a_message_read_before_its_bookkeeping_leaves_no_unread_notice(
+        drill, member, owner, django_capture_on_commit_callbacks):
+    """The lender's open page gets the message and marks it read at once,
+    before the bookkeeping has run: the bell is not told of it afterwards
+    (nor e-mailed in a digest)."""
+    conversation = start(member, drill)
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = services.message_send(actor=member, conversation=conversation,
+                                        text="Still free?")
+    push, bookkeeping = callbacks
+    push()
+    owners_view = selectors.conversation_get(conversation_id=conversation.pk, user=owner)
+    services.conversation_mark_read(actor=owner, conversation=owners_view,
+                                    message_id=message.pk)
+    bookkeeping()
+    assert not Notification.objects.filter(user=owner, read_at__isnull=True,
+                                           data__message=message.pk).exists()
+    # The next message, unread, is news again.
+    with django_capture_on_commit_callbacks(execute=True):
+        later = services.message_send(actor=member, conversation=conversation, text="Hello?")
+    assert Notification.objects.get(user=owner, read_at__isnull=True).data["message"] == later.pk
+
+
 def test_bookkeeping_written_late_never_moves_the_inbox_back(
         drill, member, owner, django_capture_on_commit_callbacks):
     conversation = start(member, drill)
