@@ -66,7 +66,7 @@ def _check_hours(listing: Listing, start: datetime, end: datetime, *, start_fiel
                  end_field: str) -> None:
     """Items are picked up and returned within the opening hours; a space
     or a service is used within them, the whole booked time."""
-    if not listing.has_opening_hours:  # kept by listings' hours service
+    if not listing.has_opening_hours:  # kept by the one writer of hours, listings._set_hours
         return
     hours = list(listing.opening_hours.all())
     if listing.kind == Listing.Kind.ITEM:

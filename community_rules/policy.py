@@ -58,18 +58,13 @@ def is_moderator(*, user, community: Community | None) -> bool:
 
 def moderated_community_ids(user) -> set[int]:
     """Communities `user` moderates (active moderator or owner)."""
-    if not _person(user):
-        return set()
-    return set(Membership.objects.filter(user=user, status=Status.ACTIVE,
-                                         role__in=MODERATING_ROLES)
-               .values_list("community_id", flat=True))
+    return community_standing(user)[1]
 
 
 def community_standing(user) -> tuple[set[int], set[int]]:
     """In one query: the communities whose member-only listings `user` may
-    see (active and suspended members) and those they moderate (active
-    moderator or owner), as member_community_ids and
-    moderated_community_ids would say."""
+    see (active and suspended members: a suspended member sees, but may
+    not borrow) and those they moderate (active moderator or owner)."""
     if not _person(user):
         return set(), set()
     rows = list(Membership.objects.filter(

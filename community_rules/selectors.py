@@ -31,18 +31,6 @@ def active_community_ids(user) -> set[int]:
     )
 
 
-def member_community_ids(user) -> set[int]:
-    """Communities whose member-only listings `user` may see: active and
-    suspended members (a suspended member sees, but may not borrow)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(
-            user=user, status__in=[Membership.Status.ACTIVE, Membership.Status.SUSPENDED]
-        ).values_list("community_id", flat=True)
-    )
-
-
 def membership_get(*, community: Community, user) -> Membership | None:
     if user is None or not user.is_authenticated:
         return None

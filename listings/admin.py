@@ -91,16 +91,6 @@ class ListingAdmin(admin.ModelAdmin):
     list_select_related = ["category", "owner", "company", "owner_community"]
     inlines = [UnitInline, PhotoInline, OpeningHoursInline, BlackoutInline]
 
-    def save_related(self, request, form, formsets, change):
-        """Hours edited here keep has_opening_hours true to them, as the
-        listing services do: search and booking read the flag, not the rows."""
-        super().save_related(request, form, formsets, change)
-        listing = form.instance
-        has_hours = listing.opening_hours.exists()
-        if has_hours != listing.has_opening_hours:
-            Listing.objects.filter(pk=listing.pk).update(has_opening_hours=has_hours)
-            listing.has_opening_hours = has_hours
-
 
 @admin.register(Blackout)
 class BlackoutAdmin(admin.ModelAdmin):
